@@ -1,1 +1,7 @@
-fn main() { let _ = oxigraph::store::Store::new(); }
+//! The `policekg` command line: a thin layer over the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

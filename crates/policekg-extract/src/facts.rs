@@ -51,6 +51,10 @@ pub struct Agency {
     pub alt_labels: Vec<String>,
     /// Where it is mentioned (first mention at least).
     pub evidence: Vec<Evidence>,
+    /// True when the article names it; false for an ancestor added only to complete the parent chain
+    /// (湖北省公安厅 and 公安部 above a city bureau the article names). Only mentioned agencies get
+    /// `pk:mentionedIn` the document.
+    pub mentioned: bool,
 }
 
 /// A part of an agency (`pk:Unit`): 支队, 派出所, 反诈中心, 专班 ...

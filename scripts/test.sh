@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite; installs what the tests need first (Debian and Python packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+cargo test --workspace --all-targets "$@"
+# Fixtures and samples must be our own writing: no run of real article text (needs ../shared beside the clone).
+if [ -f ../shared/eval/copied_text.py ]; then python3 ../shared/eval/copied_text.py .; fi

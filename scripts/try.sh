@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds policekg, builds a graph from the shipped samples, and shows what the samples report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh build
+cargo build --release --quiet
+store=${1:-samples.store}
+target/release/policekg build data/samples --store "$store"
+echo
+echo "== Outcomes per agency and campaign (policekg query --store $store outcomes-by-agency-campaign) =="
+target/release/policekg query --store "$store" outcomes-by-agency-campaign --format table

@@ -1,0 +1,379 @@
+//! Argument parsing and the commands. Each command turns its flags into settings, calls the library,
+//! and reports; errors become one clear line on stderr and a non-zero exit status.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum, ValueHint};
+use indicatif::{ProgressBar, ProgressStyle};
+use policekg::export::{export, ExportFormat};
+use policekg::model::Iris;
+use policekg::pipeline::{self, BuildOptions, BuildSummary, Progress, Source};
+use policekg::query::{self, OutputFormat};
+use policekg::store::KgStore;
+use policekg_extract::ingest;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Turn Chinese police news articles into a linked-data knowledge graph.
+///
+/// Articles (.txt, .md, .html, .jsonl; UTF-8, GBK/GB18030 or Big5; Simplified or Traditional script) are
+/// read, their agencies, units, campaigns, operations and outcomes extracted with evidence, and stored as
+/// RDF in an Oxigraph store that you can query with SPARQL and export as linked data.
+#[derive(Debug, Parser)]
+#[command(name = "policekg", version, about, long_about, max_term_width = 100)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Extract articles into a store (adds new documents, replaces changed ones).
+    ///
+    /// Folders are walked recursively for .txt, .md, .html, .htm and .jsonl files; `-` reads JSONL from
+    /// standard input. A file that cannot be read is reported on stderr by name and does not stop the
+    /// others. Documents whose content and extractor version are unchanged are skipped.
+    Build {
+        /// Files, folders, or `-` for JSONL on standard input.
+        #[arg(required = true, value_hint = ValueHint::AnyPath)]
+        inputs: Vec<PathBuf>,
+        /// The store directory (created if missing).
+        #[arg(long, short, value_hint = ValueHint::DirPath)]
+        store: PathBuf,
+        /// Re-extract every document, even unchanged ones.
+        #[arg(long)]
+        force: bool,
+        /// Documents per transaction.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch_size: u32,
+        /// Base IRI of instance IRIs.
+        #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
+        base: String,
+        /// No progress bar or summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write the store as an RDF file.
+    Export {
+        /// The store directory.
+        #[arg(long, short, value_hint = ValueHint::DirPath)]
+        store: PathBuf,
+        /// RDF format.
+        #[arg(long, short, value_enum, default_value_t = Format::Nquads)]
+        format: Format,
+        /// Output file (default: standard output).
+        #[arg(long, short, value_hint = ValueHint::FilePath)]
+        output: Option<PathBuf>,
+    },
+    /// Run a SPARQL query: a .rq file, `-e 'QUERY'`, or the name of a named query (see --list).
+    ///
+    /// The default graph is the union of all document graphs; the contract's prefixes (pk:, org:, prov:,
+    /// qb:, skos:, dcterms:, schema:, rdfs:, xsd:) are predeclared.
+    Query {
+        /// The store directory.
+        #[arg(long, short, value_hint = ValueHint::DirPath, required_unless_present = "list")]
+        store: Option<PathBuf>,
+        /// A .rq file or the name of a named query.
+        #[arg(conflicts_with_all = ["expression", "list"], value_hint = ValueHint::FilePath)]
+        query: Option<String>,
+        /// The query text itself.
+        #[arg(long = "expression", short = 'e', conflicts_with = "list")]
+        expression: Option<String>,
+        /// Result format (default: table on a terminal, else csv).
+        #[arg(long, short, value_enum)]
+        format: Option<ResultFormat>,
+        /// List the named queries with what they answer.
+        #[arg(long)]
+        list: bool,
+        /// Output file (default: standard output).
+        #[arg(long, short, value_hint = ValueHint::FilePath)]
+        output: Option<PathBuf>,
+    },
+    /// Print what is extracted from one article, grouped by kind, each fact with its evidence.
+    Explain {
+        /// An article file (.txt, .md, .html, or .jsonl for every line).
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        /// Print the extraction as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove documents (by identifier) and exactly their facts from a store.
+    Remove {
+        /// The store directory.
+        #[arg(long, short, value_hint = ValueHint::DirPath)]
+        store: PathBuf,
+        /// Document identifiers (file names without extension, or JSONL ids).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Base IRI of instance IRIs.
+        #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
+        base: String,
+    },
+    /// Stateless map step: JSONL articles on stdin, N-Quads on stdout (for Spark, Hadoop Streaming...).
+    Extract {
+        /// Base IRI of instance IRIs.
+        #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
+        base: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Nquads,
+    Trig,
+    Turtle,
+    Ntriples,
+    Jsonld,
+    Rdfxml,
+}
+
+impl From<Format> for ExportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Nquads => ExportFormat::NQuads,
+            Format::Trig => ExportFormat::TriG,
+            Format::Turtle => ExportFormat::Turtle,
+            Format::Ntriples => ExportFormat::NTriples,
+            Format::Jsonld => ExportFormat::JsonLd,
+            Format::Rdfxml => ExportFormat::RdfXml,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ResultFormat {
+    Json,
+    Xml,
+    Csv,
+    Tsv,
+    Table,
+}
+
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("policekg: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Build { inputs, store, force, batch_size, base, quiet } => {
+            let iris = Iris::new(&base)?;
+            let kg = KgStore::open(&store)?;
+            let source = if inputs.len() == 1 && inputs[0] == Path::new("-") {
+                Source::Jsonl { reader: Box::new(std::io::stdin().lock()), origin: "<stdin>".into() }
+            } else if inputs.iter().any(|p| p == Path::new("-")) {
+                bail!("`-` (JSONL on standard input) cannot be mixed with other inputs");
+            } else {
+                Source::Paths(inputs)
+            };
+            let options = BuildOptions { force, batch_size: batch_size as usize };
+            let progress = BarProgress::new(quiet);
+            let summary = pipeline::build(&kg, &iris, source, &options, &progress)?;
+            progress.bar.finish_and_clear();
+            if !quiet {
+                eprintln!("{}", summary_line(&summary, kg.len()?));
+            }
+            if summary.built + summary.unchanged == 0 && !summary.errors.is_empty() {
+                eprintln!("policekg: error: no input could be read");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { store, format, output } => {
+            let kg = KgStore::open_existing(&store)?;
+            with_output(output.as_deref(), |out| Ok(export(&kg, format.into(), out).map(|_| ())?))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Query { store, query, expression, format, list, output } => {
+            if list {
+                for q in query::named_queries() {
+                    println!("{:<24} {}", q.name, q.description());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let sparql = match (query, expression) {
+                (_, Some(e)) => e,
+                (Some(q), None) => load_query(&q)?,
+                (None, None) => bail!("give a query: a .rq file, -e 'SPARQL', or a name from `policekg query --list`"),
+            };
+            let store = store.context("--store is required")?;
+            let kg = KgStore::open_existing(&store)?;
+            let format = match format {
+                Some(f) => f,
+                None if output.is_none() && std::io::stdout().is_terminal() => ResultFormat::Table,
+                None => ResultFormat::Csv,
+            };
+            let format = match format {
+                ResultFormat::Json => OutputFormat::Json,
+                ResultFormat::Xml => OutputFormat::Xml,
+                ResultFormat::Csv => OutputFormat::Csv,
+                ResultFormat::Tsv => OutputFormat::Tsv,
+                ResultFormat::Table => OutputFormat::Table,
+            };
+            with_output(output.as_deref(), |out| Ok(query::run(&kg, &sparql, format, out).map(|_| ())?))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { file, json } => {
+            let kind = ingest::collect_inputs(std::slice::from_ref(&file))
+                .into_iter()
+                .next()
+                .context("no input")??
+                .1;
+            let mut failed = false;
+            for article in ingest::read_file(&file, kind) {
+                match article {
+                    Ok(article) => {
+                        let x = policekg_extract::extract(&article);
+                        if json {
+                            println!("{}", serde_json::to_string_pretty(&x)?);
+                        } else {
+                            print!("{}", policekg_extract::extract::explain(&article, &x));
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("policekg: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Remove { store, ids, base } => {
+            let iris = Iris::new(&base)?;
+            let kg = KgStore::open_existing(&store)?;
+            let missing = kg.remove_documents(&iris, &ids)?;
+            for id in &missing {
+                eprintln!("policekg: no document {id:?} in {}", store.display());
+            }
+            eprintln!("removed {} document(s); {} quads left", ids.len() - missing.len(), kg.len()?);
+            Ok(if missing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Extract { base } => {
+            let iris = Iris::new(&base)?;
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let mut failed = false;
+            for article in ingest::read_jsonl(std::io::stdin().lock(), "<stdin>") {
+                match article {
+                    Ok(a) => {
+                        let g = pipeline::extract_quads(&iris, &a);
+                        policekg::export::write_quads(g.quads.iter(), ExportFormat::NQuads, &mut out)?;
+                    }
+                    Err(e) => {
+                        eprintln!("policekg: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            out.flush()?;
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+/// A query argument: an existing file, or a named query.
+fn load_query(q: &str) -> Result<String> {
+    let path = Path::new(q);
+    if path.is_file() {
+        return std::fs::read_to_string(path).with_context(|| format!("{q}: cannot read the query"));
+    }
+    let name = q.strip_suffix(".rq").unwrap_or(q);
+    match query::named_query(name) {
+        Some(nq) => Ok(nq.text.to_owned()),
+        None => {
+            let names: Vec<_> = query::named_queries().map(|q| q.name).collect();
+            bail!("{q}: no such file, and no named query of that name (named queries: {})", names.join(", "))
+        }
+    }
+}
+
+/// Runs `f` with a buffered writer on the file (written via a temporary, renamed on success) or stdout.
+fn with_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    match path {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            f(&mut out)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+            let mut out = BufWriter::new(file);
+            let result = f(&mut out).and_then(|()| Ok(out.flush()?));
+            drop(out);
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn summary_line(s: &BuildSummary, quads_in_store: usize) -> String {
+    let secs = s.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { s.built as f64 / secs } else { 0.0 };
+    format!(
+        "built {} document(s), {} unchanged, {} error(s); {} quads written, {} in the store; {:.2}s ({:.0} docs/s)",
+        s.built,
+        s.unchanged,
+        s.errors.len(),
+        s.quads_written,
+        quads_in_store,
+        secs,
+        rate
+    )
+}
+
+/// A progress bar on stderr, drawn only on a terminal; errors are printed above it.
+struct BarProgress {
+    bar: ProgressBar,
+}
+
+impl BarProgress {
+    fn new(quiet: bool) -> Self {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} documents ({per_sec}) {msg}")
+                    .expect("valid template"),
+            );
+            bar
+        };
+        Self { bar }
+    }
+}
+
+impl Progress for BarProgress {
+    fn inputs_found(&self, files: usize) {
+        self.bar.set_message(format!("from {files} input file(s)"));
+    }
+    fn batch_done(&self, articles: usize, _summary: &BuildSummary) {
+        self.bar.inc(articles as u64);
+    }
+    fn error(&self, message: &str) {
+        self.bar.suspend(|| eprintln!("policekg: {message}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,22 @@
+//! policekg: Chinese police news articles in, a linked-data knowledge graph out.
+//!
+//! The pipeline runs one way, one module per stage:
+//!
+//! ```text
+//! ingest -> extract            (crate policekg-extract: articles in, typed facts with evidence out)
+//!        -> model              (facts -> RDF quads with deterministic IRIs, one named graph per document)
+//!        -> store              (the Oxigraph on-disk store, one transaction per batch of documents)
+//!        -> query | export     (SPARQL, named queries; RDF files in six formats)
+//! ```
+//!
+//! [`pipeline`] ties the first stages together for `policekg build`; the CLI (`src/main.rs`) is a thin
+//! layer over this library.
+
+pub mod export;
+pub mod model;
+pub mod pipeline;
+pub mod query;
+pub mod store;
+pub mod vocab;
+
+pub use policekg_extract as extract;

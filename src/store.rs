@@ -1,0 +1,191 @@
+//! The store stage: the Oxigraph on-disk (RocksDB) store, written one document graph at a time.
+//!
+//! Every document's quads live in the document's named graph. Writing a batch of documents is one
+//! transaction that, per document, drops the old graph and inserts the new one: a crash or Ctrl-C leaves
+//! each document either fully old or fully new, and re-building the same input changes nothing.
+
+use crate::model::{DocumentGraph, Iris};
+use crate::vocab::{pk, ONTOLOGY_GRAPH};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNode, Term};
+use oxigraph::store::{StorageError, Store};
+use std::path::{Path, PathBuf};
+
+/// The ontology, compiled in so that every store carries the terms its data uses.
+pub const ONTOLOGY_TTL: &str = include_str!("../ontology/policekg.ttl");
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("store {path}: another policekg process (a build or a server) has it open; wait for it to finish, or stop it, and try again")]
+    Busy { path: PathBuf },
+    #[error("store {path}: cannot open: {source}")]
+    Open { path: PathBuf, #[source] source: StorageError },
+    #[error("store {path}: {source}")]
+    Storage { path: PathBuf, #[source] source: StorageError },
+    #[error("store {path}: cannot load the ontology: {reason}")]
+    Ontology { path: PathBuf, reason: String },
+}
+
+/// A policekg knowledge graph on disk.
+pub struct KgStore {
+    store: Store,
+    path: PathBuf,
+}
+
+/// What is recorded of a document already in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFingerprint {
+    pub content_hash: String,
+    pub extractor_version: String,
+}
+
+impl KgStore {
+    /// Opens (creating if needed) the store in `dir` for reading and writing.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError::Open {
+                path: dir.to_owned(),
+                source: StorageError::Other("exists and is not a directory".into()),
+            });
+        }
+        let store = Store::open(dir).map_err(|source| {
+            let text = source.to_string();
+            if text.contains("LOCK") || text.contains("lock") {
+                StoreError::Busy { path: dir.to_owned() }
+            } else {
+                StoreError::Open { path: dir.to_owned(), source }
+            }
+        })?;
+        Ok(Self { store, path: dir.to_owned() })
+    }
+
+    /// Opens an existing store; a missing directory is an error rather than a new empty store.
+    pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
+        if !dir.join("CURRENT").exists() {
+            return Err(StoreError::Open {
+                path: dir.to_owned(),
+                source: StorageError::Other("no policekg store here (run `policekg build ... --store DIR` first)".into()),
+            });
+        }
+        Self::open(dir)
+    }
+
+    /// A store in memory, for tests and for one-shot extraction.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let path = PathBuf::from("(memory)");
+        let store = Store::new().map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        Ok(Self { store, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The Oxigraph store, for querying and dumping.
+    pub fn oxigraph(&self) -> &Store {
+        &self.store
+    }
+
+    fn storage_error(&self, source: StorageError) -> StoreError {
+        StoreError::Storage { path: self.path.clone(), source }
+    }
+
+    /// Replaces the ontology graph with the compiled-in ontology, unless it is already identical.
+    pub fn install_ontology(&self) -> Result<(), StoreError> {
+        let graph = NamedNodeRef::new_unchecked(ONTOLOGY_GRAPH);
+        let parsed: Vec<_> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .with_default_graph(graph)
+            .for_slice(ONTOLOGY_TTL.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::Ontology { path: self.path.clone(), reason: e.to_string() })?;
+        let stored = self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.into()))
+            .count();
+        if stored == parsed.len() && parsed.iter().all(|q| self.store.contains(q).unwrap_or(false)) {
+            return Ok(());
+        }
+        let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
+        t.remove_named_graph(graph).map_err(|e| self.storage_error(e))?;
+        t.extend(&parsed);
+        t.commit().map_err(|e| self.storage_error(e))
+    }
+
+    /// The content hash and extractor version recorded for a document, if it is in the store.
+    pub fn fingerprint(&self, iris: &Iris, id: &str) -> Result<Option<StoredFingerprint>, StoreError> {
+        let doc = iris.document(id);
+        let graph = GraphNameRef::NamedNode(doc.as_ref());
+        let value = |p: NamedNodeRef<'_>| -> Result<Option<String>, StoreError> {
+            match self.store.quads_for_pattern(Some(doc.as_ref().into()), Some(p), None, Some(graph)).next() {
+                Some(Ok(q)) => Ok(match q.object {
+                    Term::Literal(l) => Some(l.value().to_owned()),
+                    _ => None,
+                }),
+                Some(Err(e)) => Err(self.storage_error(e)),
+                None => Ok(None),
+            }
+        };
+        match (value(pk::CONTENT_HASH)?, value(pk::EXTRACTOR_VERSION)?) {
+            (Some(content_hash), Some(extractor_version)) => {
+                Ok(Some(StoredFingerprint { content_hash, extractor_version }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes a batch of documents in one transaction: each document's graph is replaced whole.
+    pub fn replace_documents(&self, docs: &[DocumentGraph]) -> Result<(), StoreError> {
+        let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
+        for doc in docs {
+            t.remove_named_graph(doc.graph.as_ref()).map_err(|e| self.storage_error(e))?;
+            t.extend(&doc.quads);
+        }
+        t.commit().map_err(|e| self.storage_error(e))
+    }
+
+    /// Removes documents by id, with exactly their facts (entities other documents mention stay, as
+    /// those documents' graphs state them too). Returns the ids that were not in the store.
+    pub fn remove_documents(&self, iris: &Iris, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut missing = Vec::new();
+        let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
+        for id in ids {
+            let graph = iris.document(id);
+            let present = t.contains_named_graph(graph.as_ref()).map_err(|e| self.storage_error(e))?;
+            if present {
+                t.remove_named_graph(graph.as_ref()).map_err(|e| self.storage_error(e))?;
+            } else {
+                missing.push(id.clone());
+            }
+        }
+        t.commit().map_err(|e| self.storage_error(e))?;
+        Ok(missing)
+    }
+
+    /// Number of quads in the store.
+    pub fn len(&self) -> Result<usize, StoreError> {
+        self.store.len().map_err(|e| self.storage_error(e))
+    }
+
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        self.store.is_empty().map_err(|e| self.storage_error(e))
+    }
+
+    /// The named graphs of documents (every graph but the ontology's), sorted.
+    pub fn document_graphs(&self) -> Result<Vec<NamedOrBlankNode>, StoreError> {
+        let mut graphs = Vec::new();
+        for g in self.store.named_graphs() {
+            let g = g.map_err(|e| self.storage_error(e))?;
+            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH) {
+                graphs.push(g);
+            }
+        }
+        graphs.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+        Ok(graphs)
+    }
+
+    /// Flushes and checks the store on disk (RocksDB's own consistency checks).
+    pub fn validate_storage(&self) -> Result<(), StoreError> {
+        self.store.validate().map_err(|e| self.storage_error(e))
+    }
+}

@@ -1,0 +1,72 @@
+//! Helpers shared by the integration tests: run the real `policekg` binary on real stores.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn articles() -> PathBuf {
+    fixtures().join("articles")
+}
+
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples")
+}
+
+/// Runs `policekg ARGS`; returns the output whatever the exit status.
+pub fn policekg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policekg")).args(args).output().expect("policekg runs")
+}
+
+/// Runs `policekg ARGS` and insists on success.
+pub fn ok(args: &[&str]) -> Output {
+    let out = policekg(args);
+    assert!(
+        out.status.success(),
+        "policekg {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Builds `inputs` into `store` and returns the store's export as sorted N-Quads lines.
+pub fn build_and_export(inputs: &[&Path], store: &Path) -> Vec<String> {
+    let mut args = vec!["build"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["--store", s(store), "--quiet"]);
+    ok(&args);
+    export_sorted(store)
+}
+
+pub fn export_sorted(store: &Path) -> Vec<String> {
+    let out = ok(&["export", "--store", s(store), "--format", "nquads"]);
+    let mut lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+/// Whether a Python module is importable (the test suite's setup installs them; see scripts/test.sh).
+pub fn python_has(module: &str) -> bool {
+    Command::new("python3").args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success())
+}
+
+/// Fails loudly when a tool the suite needs is missing, rather than silently passing.
+pub fn require_python(module: &str) {
+    assert!(python_has(module), "python3 module {module} is missing: run scripts/test.sh (it installs it)");
+}

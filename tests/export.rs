@@ -1,0 +1,96 @@
+//! `policekg export`: every format re-parses, with real parsers, to the same dataset.
+
+mod common;
+use common::*;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, Quad};
+use std::collections::BTreeSet;
+use std::process::Command;
+
+const FORMATS: [(&str, RdfFormat, bool); 6] = [
+    ("nquads", RdfFormat::NQuads, true),
+    ("trig", RdfFormat::TriG, true),
+    ("jsonld", RdfFormat::JsonLd { profile: oxigraph::io::JsonLdProfileSet::empty() }, true),
+    ("turtle", RdfFormat::Turtle, false),
+    ("ntriples", RdfFormat::NTriples, false),
+    ("rdfxml", RdfFormat::RdfXml, false),
+];
+
+fn parse(format: RdfFormat, bytes: &[u8]) -> BTreeSet<Quad> {
+    RdfParser::from_format(format)
+        .for_slice(bytes)
+        .collect::<Result<BTreeSet<_>, _>>()
+        .unwrap_or_else(|e| panic!("{format} export does not re-parse: {e}"))
+}
+
+fn store_with_fixtures() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ok(&["build", s(&articles()), "--store", s(&store), "--quiet"]);
+    (dir, store)
+}
+
+#[test]
+fn every_format_reparses_to_the_same_dataset() {
+    let (dir, store) = store_with_fixtures();
+    let nq = ok(&["export", "--store", s(&store), "--format", "nquads"]).stdout;
+    let dataset = parse(RdfFormat::NQuads, &nq);
+    let triples: BTreeSet<Quad> =
+        dataset.iter().map(|q| Quad { graph_name: GraphName::DefaultGraph, ..q.clone() }).collect();
+    assert!(dataset.len() > 100);
+    for (name, format, keeps_graphs) in FORMATS {
+        let file = dir.path().join(format!("out.{name}"));
+        ok(&["export", "--store", s(&store), "--format", name, "-o", s(&file)]);
+        let parsed = parse(format, &std::fs::read(&file).unwrap());
+        let expected = if keeps_graphs { &dataset } else { &triples };
+        assert_eq!(parsed.len(), expected.len(), "{name}: same size");
+        assert!(parsed == *expected, "{name}: same dataset");
+    }
+}
+
+#[test]
+fn two_exports_of_one_store_are_byte_identical() {
+    let (_dir, store) = store_with_fixtures();
+    for (name, _, _) in FORMATS {
+        let a = ok(&["export", "--store", s(&store), "--format", name]).stdout;
+        let b = ok(&["export", "--store", s(&store), "--format", name]).stdout;
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+#[test]
+fn rdflib_reads_every_format_to_the_same_graph() {
+    require_python("rdflib");
+    let (dir, store) = store_with_fixtures();
+    let mut files = Vec::new();
+    for (name, _, _) in FORMATS {
+        let file = dir.path().join(format!("out.{name}"));
+        ok(&["export", "--store", s(&store), "--format", name, "-o", s(&file)]);
+        files.push((name, file));
+    }
+    // rdflib: each file parsed into a Dataset; the union of its graphs compared with N-Triples' graph.
+    let script = r#"
+import sys, rdflib
+fmt = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld", "turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}
+def triples(name, path):
+    ds = rdflib.Dataset()
+    ds.parse(path, format=fmt[name])
+    return {(s, p, o) for s, p, o, g in ds.quads((None, None, None, None))}
+ref = triples("ntriples", sys.argv[1])
+for arg in sys.argv[2:]:
+    name, path = arg.split("=", 1)
+    got = triples(name, path)
+    if got != ref:
+        print(f"{name}: {len(got)} triples, N-Triples has {len(ref)}; e.g. {sorted(got ^ ref)[:3]}")
+        sys.exit(1)
+print("ok", len(ref))
+"#;
+    let nt = files.iter().find(|(n, _)| *n == "ntriples").unwrap().1.clone();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script]).arg(&nt);
+    for (name, file) in &files {
+        cmd.arg(format!("{name}={}", file.display()));
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "rdflib: {}{}", stdout(&out), stderr(&out));
+}
