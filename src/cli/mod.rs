@@ -14,6 +14,10 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod graph;
+mod linked_data;
+mod serve;
+
 /// Turn Chinese police news articles into a linked-data knowledge graph.
 ///
 /// Articles (.txt, .md, .html, .jsonl; UTF-8, GBK/GB18030 or Big5; Simplified or Traditional script) are
@@ -110,6 +114,14 @@ enum Command {
         #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
         base: String,
     },
+    /// Draw the network: agency hierarchy, campaigns, participation, co-mention (DOT, GraphML, JSON).
+    Graph(graph::GraphArgs),
+    /// Serve the store over the SPARQL 1.1 Protocol, with a query page and dereferenceable IRIs.
+    Serve(serve::ServeArgs),
+    /// Validate a store against the SHACL shapes of `ontology/shapes.ttl` and print a report.
+    Validate(linked_data::ValidateArgs),
+    /// Print the ontology, or a reference of every class, property and metric code (--doc).
+    Ontology(linked_data::OntologyArgs),
     /// Stateless map step: JSONL articles on stdin, N-Quads on stdout (for Spark, Hadoop Streaming...).
     Extract {
         /// Base IRI of instance IRIs.
@@ -255,6 +267,10 @@ fn run(args: Args) -> Result<ExitCode> {
             eprintln!("removed {} document(s); {} quads left", ids.len() - missing.len(), kg.len()?);
             Ok(if missing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Graph(args) => graph::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Validate(args) => linked_data::validate(args),
+        Command::Ontology(args) => linked_data::ontology(args),
         Command::Extract { base } => {
             let iris = Iris::new(&base)?;
             let stdout = std::io::stdout();
@@ -295,7 +311,7 @@ fn load_query(q: &str) -> Result<String> {
 }
 
 /// Runs `f` with a buffered writer on the file (written via a temporary, renamed on success) or stdout.
-fn with_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn with_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     match path {
         None => {
             let stdout = std::io::stdout();
