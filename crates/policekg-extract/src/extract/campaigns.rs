@@ -1,0 +1,324 @@
+//! Named campaigns: quoted names followed by a campaign word (“春季攻势”行动, “7·25”专项行动), quoted names
+//! that are campaigns by their ending (“百日行动”), and names the lexicon knows with or without quotes
+//! (雷火2022, 云剑-2020, 夏季行动, 断卡行动); their parents (春季攻势 within 雷火2022), organisers, and the
+//! campaign each sentence speaks of.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::lexicon::Lexicon;
+use super::orgs::Orgs;
+use super::text::{at, is_close_quote, is_han, is_open_quote, Text};
+use crate::Campaign;
+
+/// Compiled campaign patterns.
+pub struct CampaignRules {
+    umbrella: Vec<Regex>,
+    names: Vec<Regex>,
+}
+
+impl CampaignRules {
+    pub fn new(lex: &Lexicon) -> CampaignRules {
+        let compile = |v: &Vec<String>| v.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        CampaignRules { umbrella: compile(&lex.campaign_umbrella), names: compile(&lex.campaign_name) }
+    }
+
+    pub fn is_umbrella(&self, label: &str) -> bool {
+        self.umbrella.iter().any(|r| r.find(label).map_or(false, |m| m.start() == 0 && m.end() == label.len()))
+    }
+
+    fn is_known_name(&self, core: &str) -> bool {
+        self.is_umbrella(core) || self.names.iter().any(|r| r.find(core).map_or(false, |m| m.start() == 0 && m.end() == core.len()))
+    }
+}
+
+/// One mention of a campaign.
+#[derive(Debug, Clone)]
+pub struct CampaignMention {
+    pub start: usize,
+    pub end: usize,
+    pub label: String,
+}
+
+pub struct Campaigns {
+    pub campaigns: Vec<Campaign>,
+    pub mentions: Vec<CampaignMention>,
+    /// The campaign the article is about, when it has one.
+    pub main: Option<String>,
+}
+
+impl Campaigns {
+    pub fn get(&self, label: &str) -> Option<&Campaign> {
+        self.campaigns.iter().find(|c| c.label == label)
+    }
+
+    /// The campaign a sentence speaks of: the most specific one it names, else the article's.
+    pub fn in_scope(&self, text: &Text, pos: usize) -> Option<String> {
+        let si = text.sentence_of(pos);
+        let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
+        let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| m.start >= s && m.start < e).collect();
+        let leaves: Vec<&&CampaignMention> = here
+            .iter()
+            .filter(|m| !here.iter().any(|o| o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())))
+            .collect();
+        let before = leaves.iter().filter(|m| m.start <= pos).last();
+        if let Some(m) = before.or(leaves.first()) {
+            return Some(m.label.clone());
+        }
+        self.main.clone()
+    }
+}
+
+fn strip_quotes(s: &str) -> String {
+    s.chars().filter(|c| !is_open_quote(*c) && !is_close_quote(*c)).collect()
+}
+
+fn char_offsets(s: &str) -> Vec<usize> {
+    // byte offset -> char offset table for regex matches.
+    let mut v = vec![0usize; s.len() + 1];
+    let mut ci = 0;
+    for (bi, ch) in s.char_indices() {
+        for k in 0..ch.len_utf8() {
+            v[bi + k] = ci;
+        }
+        ci += 1;
+    }
+    v[s.len()] = ci;
+    v
+}
+
+/// Finds the campaigns of one article.
+pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs) -> Campaigns {
+    let chars = &text.chars;
+    let n = chars.len();
+    let mut mentions: Vec<CampaignMention> = Vec::new();
+    let mut alts: HashMap<String, Vec<String>> = HashMap::new();
+    // 1. Quoted names.
+    let mut i = 0;
+    while i < n {
+        if !is_open_quote(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && j - i <= 24 && !is_close_quote(chars[j]) && !matches!(chars[j], '。' | '\n' | '，') {
+            j += 1;
+        }
+        if j >= n || !is_close_quote(chars[j]) || j == i + 1 {
+            i += 1;
+            continue;
+        }
+        let core: String = chars[i + 1..j].iter().collect();
+        let after = j + 1;
+        if lex.campaign_not.iter().any(|w| at(chars, after, w)) {
+            i = after;
+            continue;
+        }
+        let suffix = lex.campaign_suffix.iter().find(|w| at(chars, after, w));
+        let has_han_name = core.chars().filter(|c| is_han(*c)).count() >= 2;
+        let tail = lex.campaign_tail.iter().any(|t| core.ends_with(t.as_str())) && core.chars().count() >= 4;
+        let known = rules.is_known_name(&core);
+        let label_end;
+        let label = if let Some(sfx) = suffix {
+            label_end = after + sfx.chars().count();
+            if has_han_name {
+                alts.entry(core.clone()).or_default().push(format!("{core}{sfx}"));
+                core.clone()
+            } else if core.chars().any(|c| c.is_ascii_digit()) {
+                format!("{core}{sfx}")
+            } else {
+                i = after;
+                continue;
+            }
+        } else if tail || known {
+            label_end = after;
+            core.clone()
+        } else {
+            i = after;
+            continue;
+        };
+        // A quoted list of slogans is no campaign unless a campaign word follows it.
+        if suffix.is_none() && core.contains('、') {
+            i = after;
+            continue;
+        }
+        mentions.push(CampaignMention { start: i, end: label_end, label });
+        i = label_end;
+    }
+    // 2. Names the lexicon knows, written without quotes.
+    let simp: String = chars.iter().collect();
+    let offs = char_offsets(&simp);
+    for (is_umb, list) in [(true, &rules.umbrella), (false, &rules.names)] {
+        for re in list.iter() {
+            for caps in re.captures_iter(&simp) {
+                let Some(m) = caps.get(0) else { continue };
+                let (s, e) = (offs[m.start()], offs[m.end()]);
+                if mentions.iter().any(|x| x.start <= s && e <= x.end + 1 || (s < x.end && x.start < e)) {
+                    continue;
+                }
+                let label = caps.name("label").map(|l| l.as_str().to_string()).unwrap_or_else(|| m.as_str().to_string());
+                let mut end = e;
+                if is_umb {
+                    if let Some(sfx) = ["专项行动", "行动"].iter().find(|w| at(chars, e, w)) {
+                        alts.entry(label.clone()).or_default().push(format!("{label}{sfx}"));
+                        end = e + sfx.chars().count();
+                    }
+                } else if label != m.as_str() {
+                    alts.entry(label.clone()).or_default().push(m.as_str().to_string());
+                }
+                mentions.push(CampaignMention { start: s, end, label });
+            }
+        }
+    }
+    // 3. Later mentions of a known label without quotes or campaign word (春季攻势期间, “断卡”行动质效).
+    let labels: Vec<String> = {
+        let mut v: Vec<String> = mentions.iter().map(|m| m.label.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for l in &labels {
+        for p in super::text::find_all(chars, 0, n, l) {
+            let e = p + l.chars().count();
+            if mentions.iter().any(|x| p < x.end && x.start < e) {
+                continue;
+            }
+            let after = if e < n && is_close_quote(chars[e]) { e + 1 } else { e };
+            if lex.campaign_not.iter().any(|w| at(chars, after, w)) {
+                continue;
+            }
+            mentions.push(CampaignMention { start: p, end: e, label: l.clone() });
+        }
+    }
+    mentions.sort_by_key(|m| (m.start, m.end));
+
+    // Campaign records, first mention first.
+    let mut out: Vec<Campaign> = Vec::new();
+    for m in &mentions {
+        if let Some(c) = out.iter_mut().find(|c| c.label == m.label) {
+            if c.evidence.len() < 3 {
+                let (s, e) = text.clause_around(m.start);
+                c.evidence.push(text.evidence(s, e.max(m.end)));
+            }
+            continue;
+        }
+        let (s, e) = text.clause_around(m.start);
+        let mut alt: Vec<String> = alts.get(&m.label).cloned().unwrap_or_default();
+        alt.sort();
+        alt.dedup();
+        alt.retain(|a| a != &m.label);
+        let si = text.sentence_of(m.start);
+        let organizers: Vec<String> = orgs.subjects.get(si).cloned().flatten().and_then(|l| orgs.agency_of(&l)).into_iter().collect();
+        out.push(Campaign {
+            label: m.label.clone(),
+            alt_labels: alt,
+            part_of: None,
+            organizers,
+            participants: vec![],
+            period_start: None,
+            period_end: None,
+            evidence: vec![text.evidence(s, e.max(m.end))],
+        });
+    }
+    // Parents: in one sentence, the campaign named with a parent cue (以X为牵引, 按照X总体部署), or an
+    // umbrella campaign (雷火2022), is the parent of the others.
+    for &(s, e) in &text.sentences {
+        let here: Vec<&CampaignMention> = mentions.iter().filter(|m| m.start >= s && m.start < e).collect();
+        if here.len() < 2 {
+            continue;
+        }
+        let parent = here
+            .iter()
+            .find(|m| {
+                let mut k = m.end;
+                if k < n && is_close_quote(chars[k]) {
+                    k += 1;
+                }
+                (k..(k + 4).min(e)).any(|p| lex.campaign_parent.iter().any(|w| at(chars, p, w)))
+            })
+            .or_else(|| here.iter().find(|m| rules.is_umbrella(&m.label)))
+            .map(|m| m.label.clone());
+        if let Some(p) = parent {
+            for m in &here {
+                if m.label != p && !rules.is_umbrella(&m.label) {
+                    if let Some(c) = out.iter_mut().find(|c| c.label == m.label) {
+                        if c.part_of.is_none() {
+                            c.part_of = Some(p.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // No cycles: a campaign is never part of its own part.
+    let snapshot: Vec<(String, Option<String>)> = out.iter().map(|c| (c.label.clone(), c.part_of.clone())).collect();
+    for c in out.iter_mut() {
+        if let Some(p) = &c.part_of {
+            if snapshot.iter().any(|(l, pp)| l == p && pp.as_deref() == Some(c.label.as_str())) && c.label > *p {
+                c.part_of = None;
+            }
+        }
+    }
+    // The article's campaign: named in the title (the most specific), else the most mentioned when it
+    // is mentioned twice or in the lead.
+    let title_hits: Vec<&Campaign> = out.iter().filter(|c| title.contains(c.label.as_str())).collect();
+    let main = title_hits
+        .iter()
+        .find(|c| !title_hits.iter().any(|o| o.part_of.as_deref() == Some(c.label.as_str())))
+        .map(|c| c.label.clone())
+        .or_else(|| {
+            let mut counts: Vec<(usize, usize, String)> = out
+                .iter()
+                .map(|c| {
+                    let k = mentions.iter().filter(|m| m.label == c.label).count();
+                    let first = mentions.iter().find(|m| m.label == c.label).map_or(usize::MAX, |m| m.start);
+                    (k, first, c.label.clone())
+                })
+                .collect();
+            counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let lead_end = text.sentences.get(2).map_or(n, |s| s.1);
+            counts.into_iter().find(|(k, first, _)| *k >= 2 || *first < lead_end).map(|x| x.2)
+        });
+    // A main campaign that is the parent of a more specific one named in the lead: the specific one.
+    Campaigns { campaigns: out, mentions, main }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::gazetteer::Gazetteer;
+
+    fn run(title: &str, body: &str) -> Campaigns {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let rules = CampaignRules::new(&lex);
+        let t = Text::new(body, body);
+        let orgs = super::super::orgs::find_orgs(&g, &lex, &t, title);
+        find_campaigns(&rules, &lex, &t, title, &orgs)
+    }
+
+    #[test]
+    fn quoted_unquoted_and_parents() {
+        let c = run("", "今年以来，杭州市公安局以“雷火2023”为牵引，开展“春季攻势”行动。全市开展“7·25”专项行动和“断卡”行动。按照云剑-2021专项行动部署，开展“百日行动”。");
+        let labels: Vec<&str> = c.campaigns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, vec!["雷火2023", "春季攻势", "7·25专项行动", "断卡", "云剑-2021", "百日行动"]);
+        assert_eq!(c.get("春季攻势").unwrap().part_of.as_deref(), Some("雷火2023"));
+        assert_eq!(c.get("百日行动").unwrap().part_of.as_deref(), Some("云剑-2021"));
+        assert_eq!(c.get("断卡").unwrap().part_of, None);
+        assert!(c.get("断卡").unwrap().alt_labels.contains(&"断卡行动".to_string()));
+        assert!(c.get("春季攻势").unwrap().organizers.contains(&"杭州市公安局".to_string()));
+    }
+
+    #[test]
+    fn not_campaigns() {
+        let c = run("", "依托“情指勤舆”一体化平台，打击“两卡”犯罪，成立“剥茧”专班，推进“一村一警”。");
+        assert!(c.campaigns.is_empty(), "{:?}", c.campaigns.iter().map(|c| &c.label).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn main_campaign_from_title() {
+        let c = run("广州警方“净网2022”专项行动战果", "今年以来，广州警方开展“净网2022”专项行动。同时推进“断卡”行动。");
+        assert_eq!(c.main.as_deref(), Some("净网2022"));
+    }
+}

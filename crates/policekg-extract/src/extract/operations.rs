@@ -1,0 +1,60 @@
+//! Operations: concrete dated actions (an arrest, a raid, a case cracked, a 收网), dated against the
+//! reference date, with who acted (the subject in scope) and the campaign in scope.
+
+use super::campaigns::Campaigns;
+use super::dates::{find_dates, DateMention, RefDate};
+use super::orgs::Orgs;
+use super::text::{at, Text};
+use crate::Operation;
+
+/// Verbs of a concrete police action.
+const ACTIONS: &[&str] = &["抓获", "抓捕", "破获", "侦破", "捣毁", "打掉", "摧毁", "端掉", "收网", "查获", "缴获", "告破", "解救", "擒获", "抓捕归案", "缉拿", "查处"];
+/// A span of time between the date and the action: the action is not of that date.
+const ELAPSED: &[&str] = &["经过", "历时", "经过近", "此后", "随后数", "多月", "半年"];
+
+fn usable(chars: &[char], m: &DateMention) -> bool {
+    m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
+}
+
+pub fn find_operations(text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<Operation> {
+    let chars = &text.chars;
+    let dates: Vec<DateMention> = find_dates(chars, r).into_iter().filter(|m| usable(chars, m)).collect();
+    let mut out: Vec<Operation> = Vec::new();
+    for (si, &(s, e)) in text.sentences.iter().enumerate() {
+        // The first action verb of the sentence.
+        let Some(vpos) = (s..e).find(|&p| ACTIONS.iter().any(|w| at(chars, p, w))) else { continue };
+        let verb = ACTIONS.iter().filter(|w| at(chars, vpos, w)).max_by_key(|w| w.chars().count()).copied().unwrap_or("");
+        // A suspect's own deeds (交代, 供述) are not police actions.
+        if (s..vpos).any(|p| ["交代", "交待", "供述", "被骗"].iter().any(|w| at(chars, p, w))) {
+            continue;
+        }
+        let in_sentence = dates.iter().filter(|m| m.start >= s && m.start < vpos).last().copied();
+        let date = in_sentence.or_else(|| {
+            // The date of the sentence just before, in the same paragraph, when no time passed between.
+            if si == 0 || text.paragraph_of.get(si - 1) != text.paragraph_of.get(si) {
+                return None;
+            }
+            if (s..vpos).any(|p| ELAPSED.iter().any(|w| at(chars, p, w))) || dates.iter().any(|m| m.start >= s && m.start < e) {
+                return None;
+            }
+            let (ps, pe) = text.sentences[si - 1];
+            dates.iter().filter(|m| m.start >= ps && m.start < pe).last().copied()
+        });
+        let Some(date) = date else { continue };
+        let Some(actor) = orgs.actor_at(text, vpos) else { continue };
+        let iso = date.date.iso();
+        if out.iter().any(|o| o.date.as_deref() == Some(iso.as_str()) && o.conducted_by.first() == Some(&actor)) {
+            continue;
+        }
+        let short = actor.clone();
+        out.push(Operation {
+            label: format!("{iso} {short} {verb}"),
+            date: Some(iso),
+            conducted_by: vec![actor],
+            part_of: camps.in_scope(text, vpos),
+            location: None,
+            evidence: text.evidence(s, e),
+        });
+    }
+    out
+}

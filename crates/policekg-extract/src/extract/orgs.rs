@@ -1,0 +1,706 @@
+//! Agencies and units: found in the text, resolved against the gazetteer and the article's context
+//! (荆门公安 -> 荆门市公安局; 市公安局 -> the article's city; 省厅 -> its province; 鄂城区分局 -> a 分局 of
+//! 鄂州市公安局), given canonical labels and parents, and tracked through the text so each sentence knows
+//! who acted in it.
+
+use std::collections::HashMap;
+
+use super::gazetteer::{Gazetteer, Level};
+use super::lexicon::Lexicon;
+use super::text::{ends_at, is_han, Text};
+use crate::{Agency, AgencyLevel, Evidence, Place, Unit};
+
+/// One mention of an organisation in the text.
+#[derive(Debug, Clone)]
+pub struct OrgMention {
+    pub start: usize,
+    pub end: usize,
+    /// Canonical label of the agency or unit.
+    pub label: String,
+    pub is_unit: bool,
+    /// 0 unit, 1 county, 2 prefectural, 3 provincial, 4 national: the lower, the more specific.
+    pub rank: u8,
+}
+
+/// Everything known about the organisations of one article.
+#[derive(Default)]
+pub struct Orgs {
+    pub agencies: Vec<Agency>,
+    agency_index: HashMap<String, usize>,
+    pub units: Vec<Unit>,
+    unit_index: HashMap<String, usize>,
+    pub places: Vec<Place>,
+    place_index: HashMap<String, usize>,
+    pub mentions: Vec<OrgMention>,
+    pub city: Option<usize>,
+    pub province: Option<usize>,
+    pub county: Option<usize>,
+    /// The agency the article is about (title, else most mentioned).
+    pub main: Option<String>,
+    /// Per sentence: the subject (label) when the sentence names one.
+    pub subjects: Vec<Option<String>>,
+}
+
+fn level_rank(l: AgencyLevel) -> u8 {
+    match l {
+        AgencyLevel::County => 1,
+        AgencyLevel::Prefectural => 2,
+        AgencyLevel::Provincial => 3,
+        AgencyLevel::National => 4,
+    }
+}
+
+const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或、，。；：！？（）()《》—…-";
+const STOP_WORDS: &[&str] = &["组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
+
+impl Orgs {
+    fn add_place(&mut self, g: &Gazetteer, div: usize) -> String {
+        let d = &g.divisions[div];
+        if let Some(&i) = self.place_index.get(&d.name) {
+            return self.places[i].label.clone();
+        }
+        let within = d.parent.map(|p| self.add_place(g, p));
+        let label = d.name.clone();
+        let mut alt = Vec::new();
+        if let Some(s) = &d.short {
+            alt.push(s.clone());
+        }
+        alt.extend(d.former.iter().cloned());
+        self.place_index.insert(label.clone(), self.places.len());
+        self.places.push(Place { label: label.clone(), adcode: Some(d.code.clone()), within, alt_labels: alt });
+        label
+    }
+
+    /// Ensures the agency of a division and all its parents exist; returns its label.
+    pub fn division_agency(&mut self, g: &Gazetteer, div: usize) -> String {
+        let (label, level, parent_div) = g.organ(div);
+        if self.agency_index.contains_key(&label) {
+            return label;
+        }
+        let parent = match (level, parent_div) {
+            (AgencyLevel::Provincial, _) => Some(self.national()),
+            (_, Some(p)) => Some(self.division_agency(g, p)),
+            (_, None) => Some(self.national()),
+        };
+        let jurisdiction = Some(self.add_place(g, div));
+        let alt_labels = g.organ_alts(div);
+        self.insert_agency(Agency { label: label.clone(), level, parent, jurisdiction, alt_labels, evidence: vec![], mentioned: false });
+        label
+    }
+
+    fn national(&mut self) -> String {
+        let label = "公安部".to_string();
+        if !self.agency_index.contains_key(&label) {
+            self.insert_agency(Agency { label: label.clone(), level: AgencyLevel::National, parent: None, jurisdiction: None, alt_labels: vec![], evidence: vec![], mentioned: false });
+        }
+        label
+    }
+
+    fn insert_agency(&mut self, a: Agency) {
+        self.agency_index.insert(a.label.clone(), self.agencies.len());
+        self.agencies.push(a);
+    }
+
+    /// A 分局 not in the gazetteer (月亮湖分局, 高新区·掇刀区分局) of a city's bureau.
+    fn branch_agency(&mut self, city_label: &str, name: &str) -> String {
+        let label = format!("{city_label}{name}分局");
+        if !self.agency_index.contains_key(&label) {
+            self.insert_agency(Agency {
+                label: label.clone(),
+                level: AgencyLevel::County,
+                parent: Some(city_label.to_string()),
+                jurisdiction: None,
+                alt_labels: vec![],
+                evidence: vec![],
+                mentioned: false,
+            });
+        }
+        label
+    }
+
+    fn note_mention(&mut self, label: &str, written: &str, ev: Evidence, start: usize, end: usize) {
+        let Some(&i) = self.agency_index.get(label) else { return };
+        let a = &mut self.agencies[i];
+        let written = written.trim_matches(|c: char| super::text::is_open_quote(c) || super::text::is_close_quote(c));
+        if written != a.label && !written.is_empty() && !a.alt_labels.iter().any(|x| x == written) {
+            a.alt_labels.push(written.to_string());
+        }
+        if a.evidence.len() < 3 && !a.evidence.iter().any(|e| e.start == ev.start) {
+            a.evidence.push(ev);
+        }
+        a.mentioned = true;
+        let rank = level_rank(a.level);
+        self.mentions.push(OrgMention { start, end, label: label.to_string(), is_unit: false, rank });
+    }
+
+    pub fn agency(&self, label: &str) -> Option<&Agency> {
+        self.agency_index.get(label).map(|&i| &self.agencies[i])
+    }
+
+    pub fn unit(&self, label: &str) -> Option<&Unit> {
+        self.unit_index.get(label).map(|&i| &self.units[i])
+    }
+
+    /// The agency a label belongs to (itself for an agency, the nearest agency above a unit).
+    pub fn agency_of(&self, label: &str) -> Option<String> {
+        let mut l = label.to_string();
+        for _ in 0..8 {
+            if self.agency_index.contains_key(&l) {
+                return Some(l);
+            }
+            l = self.unit(&l)?.parent.clone()?;
+        }
+        None
+    }
+
+    /// The subject of the sentence holding `pos`, else the last subject before it, else the main agency.
+    pub fn actor_at(&self, text: &Text, pos: usize) -> Option<String> {
+        let s = text.sentence_of(pos);
+        for k in (0..=s.min(self.subjects.len().saturating_sub(1))).rev() {
+            if let Some(Some(l)) = self.subjects.get(k) {
+                return Some(l.clone());
+            }
+        }
+        self.main.clone()
+    }
+}
+
+/// Finds the chain of places ending at `end` (湖北省鄂州市, 深圳宝安): divisions outermost first.
+fn place_chain(g: &Gazetteer, chars: &[char], end: usize, city: Option<usize>, province: Option<usize>) -> (usize, Vec<usize>) {
+    let mut names: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut p = end;
+    while p >= 2 {
+        let found = g.names_ending_at(chars, p);
+        let Some((s, cands)) = found.into_iter().next() else { break };
+        names.push((s, cands.clone()));
+        p = s;
+        if names.len() >= 3 {
+            break;
+        }
+    }
+    names.reverse();
+    let mut out: Vec<usize> = Vec::new();
+    let mut start = end;
+    for (s, cands) in names {
+        let (c_city, c_prov) = match out.last() {
+            Some(&outer) => match g.divisions[outer].level {
+                Level::Province => (None, Some(outer)),
+                _ => (Some(outer), None),
+            },
+            None => (city, province),
+        };
+        let d = g.choose(&cands, c_city, c_prov);
+        if let Some(&outer) = out.last() {
+            if !g.within(d, outer) {
+                out.clear();
+            }
+        }
+        if out.is_empty() {
+            start = s;
+        }
+        out.push(d);
+    }
+    (start, out)
+}
+
+/// Counts places named in the text and picks the article's city and province.
+fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Option<usize>) {
+    let mut pref: HashMap<usize, (usize, usize)> = HashMap::new(); // div -> (count, first)
+    let mut prov: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut scan = |cs: &[char], weight: usize, offset: usize| {
+        let mut i = 0;
+        while i < cs.len() {
+            if !is_han(cs[i]) {
+                i += 1;
+                continue;
+            }
+            let hits = g.names_starting_at(cs, i);
+            if let Some((e, cands)) = hits.into_iter().next() {
+                let d = g.choose(cands, None, None);
+                if cands.len() == 1 || g.divisions[d].level != Level::County {
+                    if let Some(pf) = g.prefecture_of(d) {
+                        let en = pref.entry(pf).or_insert((0, offset + i));
+                        en.0 += weight;
+                    }
+                    let pv = g.province_of(d);
+                    let en = prov.entry(pv).or_insert((0, offset + i));
+                    en.0 += weight;
+                }
+                i = e;
+            } else {
+                i += 1;
+            }
+        }
+    };
+    scan(title, 3, 0);
+    scan(chars, 1, title.len());
+    let best = |m: &HashMap<usize, (usize, usize)>| m.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(k, _)| *k);
+    let city = best(&pref);
+    let province = city.map(|c| g.province_of(c)).or_else(|| best(&prov));
+    (city, province)
+}
+
+const ANCHORS: &[&str] = &["公安部", "公安分局", "公安机关", "公安厅", "公安局", "分局", "公安", "警方", "局", "厅"];
+
+/// Reads the organisations of one article.
+pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs {
+    let chars = &text.chars;
+    let title_chars: Vec<char> = title.chars().collect();
+    let mut o = Orgs::default();
+    let (city, province) = context(g, chars, &title_chars);
+    o.city = city;
+    o.province = province;
+    let mut title_mentions: Vec<String> = Vec::new();
+    for (cs, is_title) in [(&title_chars[..], true), (&chars[..], false)] {
+        let found = scan_agencies(g, lex, cs, &mut o);
+        for (start, end, label, written) in found {
+            if is_title {
+                title_mentions.push(label);
+            } else {
+                let ev = text.evidence(start, end);
+                o.note_mention(&label, &written, ev, start, end);
+            }
+        }
+    }
+    o.mentions.sort_by_key(|m| (m.start, m.end));
+    // Units.
+    find_units(g, lex, text, &mut o);
+    o.mentions.sort_by_key(|m| (m.start, m.end));
+    // The main agency: first named in the title, else the most mentioned.
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for m in &o.mentions {
+        if !m.is_unit {
+            let e = counts.entry(m.label.as_str()).or_insert((0, m.start));
+            e.0 += 1;
+        }
+    }
+    o.main = title_mentions
+        .iter()
+        .find(|l| o.agency_index.contains_key(*l))
+        .cloned()
+        .or_else(|| counts.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(l, _)| l.to_string()));
+    compute_subjects(text, &mut o);
+    resolve_unit_parents(text, &mut o);
+    o
+}
+
+/// Agency mentions: (start, end, canonical label, written form).
+fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> Vec<(usize, usize, String, String)> {
+    let mut out = Vec::new();
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        let Some(anchor) = ANCHORS.iter().find(|a| super::text::at(chars, i, a)) else {
+            i += 1;
+            continue;
+        };
+        let alen = anchor.chars().count();
+        let aend = i + alen;
+        if *anchor == "公安部" {
+            out.push((i, aend, o.national(), "公安部".to_string()));
+            i = aend;
+            continue;
+        }
+        if (*anchor == "局" || *anchor == "厅") && i > 0 && chars[i - 1] == '安' {
+            i += 1;
+            continue;
+        }
+        let (cs, chain) = place_chain(g, chars, i, o.city, o.province);
+        let is_branch = *anchor == "分局" || *anchor == "公安分局";
+        if let Some(&d) = chain.last() {
+            let div = if *anchor == "公安厅" { g.province_of(d) } else { d };
+            let mut label = o.division_agency(g, div);
+            let mut end = aend;
+            if *anchor == "公安局" {
+                // 荆门市公安局月亮湖分局, 湖北省鄂州市公安局鄂城区分局.
+                if let Some((bend, name)) = branch_after(chars, aend) {
+                    let inner = place_chain(g, chars, bend - 2, Some(div), None).1;
+                    let inner_label = inner.last().filter(|&&x| g.within(x, div) && g.divisions[x].level == Level::County).map(|&x| o.division_agency(g, x));
+                    label = inner_label.unwrap_or_else(|| o.branch_agency(&label, &name));
+                    end = bend;
+                }
+            }
+            let written: String = chars[cs..end].iter().collect();
+            out.push((cs, end, label, written));
+            i = end;
+            continue;
+        }
+        // Relative forms from the lexicon (市公安局, 全市公安机关, 省厅, 该局 ...), unless a place precedes.
+        let mut resolved: Option<(usize, String)> = None;
+        for (form, target) in &lex.agency_refs {
+            if !ends_at(chars, aend, form) || *target == "actor" || *target == "national" {
+                continue;
+            }
+            let fstart = aend - form.chars().count();
+            let (cs, chain) = place_chain(g, chars, fstart, o.city, o.province);
+            if !chain.is_empty() {
+                // 荆门全市公安机关: the place decides.
+                let d = *chain.last().unwrap_or(&0);
+                let d = if target.contains("province") { g.province_of(d) } else { g.prefecture_of(d).unwrap_or(d) };
+                resolved = Some((cs, o.division_agency(g, d)));
+            } else {
+                let div = match *target {
+                    "province" | "last-province" => o.province,
+                    "city" | "last-city" => o.city,
+                    "county" | "last-county" => o.county,
+                    _ => None,
+                };
+                if let Some(d) = div {
+                    resolved = Some((fstart, o.division_agency(g, d)));
+                }
+            }
+            break;
+        }
+        if let Some((s, label)) = resolved {
+            let written: String = chars[s..aend].iter().collect();
+            out.push((s, aend, label, written));
+            i = aend;
+            continue;
+        }
+        if *anchor == "局" || *anchor == "厅" {
+            i += 1;
+            continue;
+        }
+        if is_branch {
+            // 屈家岭公安分局, 大榭分局: a branch of the city in context (or of the agency just before it).
+            let name_start = name_start_back(chars, i, 8);
+            if i >= name_start + 2 {
+                let name: String = chars[name_start..i].iter().collect();
+                let name = name.trim_end_matches("公安").to_string();
+                let prev = out.last().filter(|m: &&(usize, usize, String, String)| m.1 == name_start).map(|m| m.2.clone());
+                let city_label = prev.or_else(|| o.city.map(|c| o.division_agency(g, c)));
+                if let Some(cl) = city_label {
+                    if name.chars().count() >= 2 {
+                        let label = o.branch_agency(&cl, &name);
+                        let written: String = chars[name_start..aend].iter().collect();
+                        out.push((name_start, aend, label, written));
+                        i = aend;
+                        continue;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// After `公安局` at `pos`: `XX分局` or `XX公安分局` within a few chars: (end, name without 公安).
+fn branch_after(chars: &[char], pos: usize) -> Option<(usize, String)> {
+    let mut j = pos;
+    while j < chars.len() && j - pos <= 10 {
+        if super::text::at(chars, j, "分局") {
+            if j == pos {
+                return None;
+            }
+            let name: String = chars[pos..j].iter().collect();
+            let name = name.trim_end_matches("公安").to_string();
+            if name.chars().count() < 2 || ["支队", "大队", "派出所", "中心"].iter().any(|k| name.contains(k)) {
+                return None;
+            }
+            return Some((j + 2, name));
+        }
+        let c = chars[j];
+        if !(is_han(c) || c == '·' || c == '・') || STOP_CHARS.contains(c) {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+/// Walks back from `end` over the chars a name can hold; returns where the name starts (at most `max`
+/// chars back; `end` when none can).
+fn name_start_back(chars: &[char], end: usize, max: usize) -> usize {
+    let mut k = end;
+    let mut in_quote = false;
+    while k > 0 && end - k < max + 2 {
+        let c = chars[k - 1];
+        if super::text::is_close_quote(c) {
+            in_quote = true;
+            k -= 1;
+            continue;
+        }
+        if super::text::is_open_quote(c) {
+            if in_quote {
+                in_quote = false;
+                k -= 1;
+                continue;
+            }
+            break;
+        }
+        if in_quote {
+            k -= 1;
+            continue;
+        }
+        if !(is_han(c) || c == '·' || c == '・' || c.is_ascii_alphanumeric()) || STOP_CHARS.contains(c) {
+            break;
+        }
+        if STOP_WORDS.iter().any(|w| ends_at(chars, k, w)) {
+            break;
+        }
+        k -= 1;
+    }
+    k
+}
+
+fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
+    let chars = &text.chars;
+    let n = chars.len();
+    let mut i = 0;
+    let agency_ends: HashMap<usize, String> = o.mentions.iter().map(|m| (m.end, m.label.clone())).collect();
+    let mut unit_ends: HashMap<usize, String> = HashMap::new();
+    let mut pending: Vec<(usize, usize, String, String)> = Vec::new(); // units needing a parent from scope
+    while i < n {
+        let Some((kind, bare)) = lex.unit_kinds.iter().find(|(k, _)| super::text::at(chars, i, k)) else {
+            i += 1;
+            continue;
+        };
+        let kend = i + kind.chars().count();
+        // Inside an agency mention (…公安局刑侦支队 is not inside; 分局 is no unit kind) – skip overlaps.
+        if o.mentions.iter().any(|m| !m.is_unit && m.start <= i && i < m.end) {
+            i = kend;
+            continue;
+        }
+        // Walk back for the unit's own name, stopping at an organisation or a place.
+        let mut k = i;
+        let mut parent: Option<String> = None;
+        let limit = 10;
+        loop {
+            if let Some(l) = agency_ends.get(&k).or_else(|| unit_ends.get(&k)) {
+                parent = Some(l.clone());
+                break;
+            }
+            if k < i {
+                let (ps, chain) = place_chain(g, chars, k, o.city, o.province);
+                if let Some(&d) = chain.last() {
+                    if ps < k && k - ps >= 2 && (g.divisions[d].level != Level::Province || true) {
+                        parent = Some(o.division_agency(g, d));
+                        break;
+                    }
+                }
+            }
+            if k == 0 || i - k > limit {
+                break;
+            }
+            let c = chars[k - 1];
+            if super::text::is_close_quote(c) {
+                // A quoted part of the name: “剥茧”专班.
+                let mut q = k - 1;
+                while q > 0 && !super::text::is_open_quote(chars[q - 1]) && k - q < 12 {
+                    q -= 1;
+                }
+                if q > 0 && super::text::is_open_quote(chars[q - 1]) {
+                    k = q - 1;
+                    continue;
+                }
+                break;
+            }
+            if !(is_han(c) || c == '·' || c.is_ascii_alphanumeric()) || STOP_CHARS.contains(c) || STOP_WORDS.iter().any(|w| ends_at(chars, k, w)) {
+                break;
+            }
+            k -= 1;
+        }
+        if i - k > limit {
+            i = kend;
+            continue;
+        }
+        let name: String = chars[k..kend].iter().collect();
+        let name = name.trim_start_matches(|c: char| c == '该' || c == '各');
+        if k == i && !bare {
+            // 警务站 alone: a reference to the last unit of that kind.
+            if let Some(u) = o.units.iter().rev().find(|u| u.name.ends_with(kind.as_str())) {
+                let label = u.label.clone();
+                o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+                unit_ends.insert(kend, label);
+            }
+            i = kend;
+            continue;
+        }
+        if k == i && *bare && parent.is_none() {
+            if let Some(u) = o.units.iter().rev().find(|u| u.name.ends_with(kind.as_str())) {
+                let label = u.label.clone();
+                o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+                unit_ends.insert(kend, label);
+                i = kend;
+                continue;
+            }
+        }
+        let ev = text.evidence(k, kend);
+        match parent {
+            Some(p) => {
+                let label = add_unit(o, &p, name, ev);
+                o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+                unit_ends.insert(kend, label);
+            }
+            None => {
+                // Known already under some parent? Then it is that one.
+                if let Some(u) = o.units.iter().find(|u| u.name == name) {
+                    let label = u.label.clone();
+                    o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+                    unit_ends.insert(kend, label);
+                } else {
+                    pending.push((k, kend, name.to_string(), String::new()));
+                    unit_ends.insert(kend, format!("\u{0}pending:{}", pending.len() - 1));
+                }
+            }
+        }
+        i = kend;
+    }
+    // Units whose parent comes from scope: resolved after subjects are known (see resolve_unit_parents).
+    for (k, kend, name, _) in pending {
+        o.mentions.push(OrgMention { start: k, end: kend, label: format!("\u{0}pending:{name}"), is_unit: true, rank: 0 });
+    }
+}
+
+fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
+    let clean: String = name.chars().filter(|c| !super::text::is_open_quote(*c) && !super::text::is_close_quote(*c)).collect();
+    let label = format!("{parent}{clean}");
+    if let Some(&u) = o.unit_index.get(&label) {
+        let unit = &mut o.units[u];
+        if unit.evidence.len() < 3 && !unit.evidence.iter().any(|e| e.start == ev.start) {
+            unit.evidence.push(ev);
+        }
+        return label;
+    }
+    let mut alt = Vec::new();
+    if clean != name {
+        alt.push(name.to_string());
+    }
+    o.unit_index.insert(label.clone(), o.units.len());
+    o.units.push(Unit { label: label.clone(), name: clean, parent: Some(parent.to_string()), alt_labels: alt, evidence: vec![ev] });
+    label
+}
+
+/// Words right before a mention that make it no subject (在省公安厅支持下, 联合深圳警方, 被湖南警方).
+const NOT_SUBJECT_BEFORE: &[&str] = &["在", "联合", "会同", "协助", "配合", "按照", "根据", "向", "报", "被", "据", "与", "和", "及", "请", "由", "对", "经", "协调", "移交", "给"];
+const NOT_SUBJECT_AFTER: &[&str] = &["支持", "指导", "部署", "要求", "统一", "协助", "等地", "等", "的", "发布", "通报", "负责人", "有关负责人", "领导", "党委", "主要领导"];
+
+fn compute_subjects(text: &Text, o: &mut Orgs) {
+    let chars = &text.chars;
+    let mut subjects = vec![None; text.sentences.len()];
+    let ms: Vec<OrgMention> = o.mentions.iter().filter(|m| !m.label.starts_with('\u{0}')).cloned().collect();
+    let mut idx = 0;
+    for (si, &(s, e)) in text.sentences.iter().enumerate() {
+        while idx < ms.len() && ms[idx].start < s {
+            idx += 1;
+        }
+        let mut j = idx;
+        let mut cands: Vec<&OrgMention> = Vec::new();
+        while j < ms.len() && ms[j].start < e {
+            let m = &ms[j];
+            let before_bad = NOT_SUBJECT_BEFORE.iter().any(|w| ends_at(chars, m.start, w));
+            // Walk the chain of adjacent mentions (鄂城区公安分局西山派出所): its last element speaks.
+            let mut last = j;
+            while last + 1 < ms.len() && ms[last + 1].start == ms[last].end {
+                last += 1;
+            }
+            let chain_end = ms[last].end;
+            let after_bad = NOT_SUBJECT_AFTER.iter().any(|w| super::text::at(chars, chain_end, w))
+                || NOT_SUBJECT_AFTER.iter().any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
+            if !before_bad && !after_bad {
+                cands.push(&ms[last]);
+                // Conjoined subjects (省公安厅、鄂州市公安局合力): the most specific speaks.
+                let mut k = last + 1;
+                while k < ms.len() && ms[k].start == ms[k - 1].end + 1 && matches!(chars[ms[k - 1].end], '、' | '和' | '与' | '及') {
+                    let mut l2 = k;
+                    while l2 + 1 < ms.len() && ms[l2 + 1].start == ms[l2].end {
+                        l2 += 1;
+                    }
+                    cands.push(&ms[l2]);
+                    k = l2 + 1;
+                }
+                break;
+            }
+            j = last + 1;
+        }
+        if let Some(best) = cands.iter().min_by_key(|m| m.rank) {
+            subjects[si] = Some(best.label.clone());
+        }
+    }
+    o.subjects = subjects;
+}
+
+fn resolve_unit_parents(text: &Text, o: &mut Orgs) {
+    let pend: Vec<usize> = (0..o.mentions.len()).filter(|&i| o.mentions[i].label.starts_with('\u{0}')).collect();
+    for mi in pend {
+        let (start, end) = (o.mentions[mi].start, o.mentions[mi].end);
+        let name = o.mentions[mi].label.trim_start_matches("\u{0}pending:").to_string();
+        // The nearest agency named before it in its sentence, else who acted last.
+        let si = text.sentence_of(start);
+        let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
+        let near = o.mentions.iter().filter(|m| !m.label.starts_with('\u{0}') && m.end <= start && m.start >= ss).last().map(|m| m.label.clone());
+        let parent = near.or_else(|| {
+            (0..si).rev().find_map(|k| o.subjects.get(k).cloned().flatten()).or_else(|| o.main.clone())
+        });
+        let Some(parent) = parent else {
+            o.mentions[mi].label = String::new();
+            continue;
+        };
+        let existing = o.units.iter().find(|u| u.name == name).map(|u| u.label.clone());
+        let label = existing.unwrap_or_else(|| add_unit(o, &parent, &name, text.evidence(start, end)));
+        o.mentions[mi].label = label.clone();
+        // Subjects that pointed at the pending unit now point at it.
+    }
+    o.mentions.retain(|m| !m.label.is_empty());
+    // Recompute subjects now that every unit has its label.
+    compute_subjects(text, o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn orgs(title: &str, body: &str) -> Orgs {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let t = Text::new(body, body);
+        find_orgs(&g, &lex, &t, title)
+    }
+
+    fn labels(o: &Orgs) -> Vec<String> {
+        o.agencies.iter().filter(|a| !a.evidence.is_empty()).map(|a| a.label.clone()).collect()
+    }
+
+    #[test]
+    fn short_and_relative_names_resolve() {
+        let o = orgs("荆门公安开展行动", "荆门警方破获案件。全市公安机关抓获3人。市公安局部署。京山市公安局破获案件2起。");
+        let l = labels(&o);
+        assert!(l.contains(&"荆门市公安局".to_string()), "{l:?}");
+        assert!(l.contains(&"京山市公安局".to_string()), "{l:?}");
+        let js = o.agency("京山市公安局").unwrap();
+        assert_eq!(js.level, AgencyLevel::County);
+        assert_eq!(js.parent.as_deref(), Some("荆门市公安局"));
+        assert_eq!(o.agency("荆门市公安局").unwrap().parent.as_deref(), Some("湖北省公安厅"));
+        assert_eq!(o.agency("湖北省公安厅").unwrap().parent.as_deref(), Some("公安部"));
+        assert!(o.agency("荆门市公安局").unwrap().alt_labels.contains(&"荆门警方".to_string()));
+    }
+
+    #[test]
+    fn branches_of_a_city() {
+        let o = orgs("", "湖北省鄂州市公安局鄂城区分局凤凰派出所民警出警。华容区公安分局庙岭派出所查获煤气。");
+        let a = o.agency("鄂州市公安局鄂城区分局").expect("branch");
+        assert_eq!(a.parent.as_deref(), Some("鄂州市公安局"));
+        assert_eq!(a.level, AgencyLevel::County);
+        assert!(o.agency("鄂州市公安局华容区分局").is_some());
+        let u = o.unit("鄂州市公安局华容区分局庙岭派出所").expect("unit");
+        assert_eq!(u.name, "庙岭派出所");
+    }
+
+    #[test]
+    fn provincial_and_municipal() {
+        let o = orgs("", "北京市公安局朝阳分局破获案件。省公安厅部署。");
+        assert_eq!(o.agency("北京市公安局").unwrap().level, AgencyLevel::Provincial);
+        assert!(o.agency("北京市公安局朝阳区分局").is_some());
+    }
+
+    #[test]
+    fn units_get_parents_in_scope() {
+        let o = orgs("", "杭州市公安局刑侦支队五大队民警出击。滨江区公安分局组建专案组，专案组民警抓获2人。");
+        assert!(o.unit("杭州市公安局刑侦支队").is_some());
+        assert_eq!(o.unit("杭州市公安局刑侦支队五大队").unwrap().parent.as_deref(), Some("杭州市公安局刑侦支队"));
+        let zab = o.units.iter().find(|u| u.name == "专案组").expect("专案组");
+        assert_eq!(zab.parent.as_deref(), Some("杭州市公安局滨江区分局"));
+        assert_eq!(o.units.iter().filter(|u| u.name == "专案组").count(), 1);
+    }
+}

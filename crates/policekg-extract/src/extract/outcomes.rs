@@ -1,0 +1,529 @@
+//! Outcomes: every number with a classifier that a cue word makes a reported result (contract section 5):
+//! its metric from the governing verb and the counted noun, its unit from the classifier (and the noun,
+//! for 个/户/处/件), enumerations where one verb governs a list, percentages with direction and
+//! 同比/环比, the agency or unit in scope, the campaign in scope, the period and the crime type.
+
+use super::campaigns::Campaigns;
+use super::dates::{find_period, RefDate};
+use super::lexicon::Lexicon;
+use super::numbers::{approx_suffix, is_cn_numeral, is_digit, numeral_starts, parse_number};
+use super::orgs::Orgs;
+use super::text::{at, Text};
+use crate::{Comparison, Direction, Outcome, ValueUnit};
+
+/// Clause stops for outcome context (the list comma 、 is not one: it joins the items of an enumeration).
+const STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…', '（', '(', '）', ')'];
+/// Stops that end the reach of a governing verb.
+const HARD_STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '；', ';', '…'];
+
+#[derive(Debug, Clone)]
+struct Quantity {
+    start: usize,
+    num_end: usize,
+    end: usize,
+    value: super::numbers::Dec,
+    approximate: bool,
+    unit: Option<ValueUnit>,
+    unit_text: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cue {
+    pos: usize,
+    len: usize,
+    tag: &'static str,
+}
+
+const VERBS: &[&str] = &[
+    "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze", "recover",
+    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent",
+];
+
+fn is_verb(t: &str) -> bool {
+    VERBS.contains(&t)
+}
+
+fn cues_in(lex: &Lexicon, chars: &[char], s: usize, e: usize) -> Vec<Cue> {
+    let mut out = Vec::new();
+    let mut p = s;
+    while p < e {
+        if let Some((len, tag)) = lex.cue_at(chars, p) {
+            if p + len <= e {
+                out.push(Cue { pos: p, len, tag });
+                p += len;
+                continue;
+            }
+        }
+        p += 1;
+    }
+    out
+}
+
+fn scan_quantities(lex: &Lexicon, chars: &[char]) -> Vec<Quantity> {
+    let mut out = Vec::new();
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        let c = chars[i];
+        let prefix_char = matches!(c, '近' | '约' | '超' | '逾');
+        if !(numeral_starts(chars, i) || prefix_char) {
+            i += 1;
+            continue;
+        }
+        if i > 0 && (is_digit(chars[i - 1]) || matches!(chars[i - 1], '.' | '·' | '-' | '第' | '．' | '/')) {
+            i += 1;
+            continue;
+        }
+        let Some(num) = parse_number(chars, i) else {
+            i += 1;
+            continue;
+        };
+        if num.chinese && num.digits_start > 0 && is_cn_numeral(chars[num.digits_start - 1]) {
+            i = num.end.max(i + 1);
+            continue;
+        }
+        if num.end < n && matches!(chars[num.end], '·' | '-') {
+            i = num.end;
+            continue;
+        }
+        let mut j = num.end;
+        while j < n && chars[j] == ' ' {
+            j += 1;
+        }
+        let Some((clen, cl, ctext)) = lex.classifier_at(chars, j) else {
+            i = num.end.max(i + 1);
+            continue;
+        };
+        let mut end = j + clen;
+        let mut approximate = num.approximate;
+        if let Some(e) = approx_suffix(chars, end) {
+            // 余/多 right after a classifier only counts when no noun is glued to it (100人以上, 50起左右).
+            if !(matches!(chars[end], '余' | '多') && ctext != "%") || at(chars, end, "以上") || at(chars, end, "左右") {
+                approximate = true;
+                end = e;
+            }
+        }
+        let value = num.value.mul_int(cl.factor);
+        out.push(Quantity { start: i, num_end: num.end, end, value, approximate, unit: cl.unit, unit_text: ctext });
+        i = end;
+    }
+    out
+}
+
+fn clause_start(chars: &[char], pos: usize) -> usize {
+    let mut s = pos;
+    while s > 0 && !STOPS.contains(&chars[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
+fn clause_end(chars: &[char], pos: usize) -> usize {
+    let mut e = pos;
+    while e < chars.len() && !STOPS.contains(&chars[e]) {
+        e += 1;
+    }
+    e
+}
+
+/// Decides the unit of a classifier that leaves it to the noun (个, 户, 处, 件).
+fn noun_unit(unit_text: &str, nouns: &[&str]) -> ValueUnit {
+    let has = |t: &str| nouns.contains(&t);
+    if has("account") {
+        return ValueUnit::Account;
+    }
+    if has("gang") || has("family") {
+        return ValueUnit::Group;
+    }
+    if has("den") {
+        return ValueUnit::Den;
+    }
+    if unit_text == "个" && (has("person") || has("fugitive")) {
+        return ValueUnit::Person;
+    }
+    if unit_text == "件" && has("case") {
+        return ValueUnit::Case;
+    }
+    if unit_text == "户" {
+        return ValueUnit::Group;
+    }
+    ValueUnit::Item
+}
+
+/// The metric, from the unit, the governing verb and the nouns.
+fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -> Option<&'static str> {
+    let has_n = |t: &str| nouns.contains(&t);
+    let has_v = |t: &str| verbs.contains(&t);
+    let v = verb.unwrap_or("");
+    Some(match unit {
+        ValueUnit::Cny => match v {
+            "intercept" => "funds_intercepted",
+            "stop" => "funds_stopped",
+            "freeze" => "funds_frozen",
+            "recover" => "funds_recovered",
+            "involve" => "funds_involved",
+            "seize" => "items_seized",
+            _ => return None,
+        },
+        ValueUnit::Account => match v {
+            "stop" | "freeze" | "control" => "accounts_controlled",
+            "seize" => "items_seized",
+            _ => return None,
+        },
+        ValueUnit::PersonTime => {
+            if has_v("dissuade") {
+                "persons_dissuaded"
+            } else if v == "warn" {
+                "warnings_issued"
+            } else {
+                return None;
+            }
+        }
+        ValueUnit::Person => match v {
+            "arrest" | "seize" => {
+                if has_n("fugitive") {
+                    "fugitives_caught"
+                } else {
+                    "suspects_arrested"
+                }
+            }
+            "detain" => "suspects_detained",
+            "punish" => "suspects_punished",
+            "rescue" => "victims_rescued",
+            "dissuade" => "persons_dissuaded",
+            _ => return None,
+        },
+        ValueUnit::Case => {
+            if has_n("dispute") && (v == "resolve" || v.is_empty() || v == "solve") {
+                "disputes_resolved"
+            } else if has_n("hazard") {
+                "hazards_rectified"
+            } else {
+                match v {
+                    "solve" => "cases_solved",
+                    "report" => "incidents_reported",
+                    "resolve" => "disputes_resolved",
+                    "rectify" => "hazards_rectified",
+                    "prevent" => "other",
+                    _ => return None,
+                }
+            }
+        }
+        ValueUnit::Group => {
+            if has_n("family") || v == "rescue" {
+                "victims_rescued"
+            } else {
+                match v {
+                    "dismantle" | "arrest" | "solve" | "seize" => "gangs_dismantled",
+                    _ => return None,
+                }
+            }
+        }
+        ValueUnit::Den => match v {
+            "dismantle" | "seize" | "solve" => "dens_destroyed",
+            _ => return None,
+        },
+        ValueUnit::Item => {
+            if has_n("hazard") {
+                "hazards_rectified"
+            } else if has_v("warn") && matches!(v, "warn" | "intercept") {
+                "warnings_issued"
+            } else {
+                match v {
+                    "seize" | "recover" => "items_seized",
+                    "rectify" => "hazards_rectified",
+                    "warn" => "warnings_issued",
+                    _ => return None,
+                }
+            }
+        }
+        ValueUnit::Gram => match v {
+            "seize" | "recover" => "items_seized",
+            _ => return None,
+        },
+        ValueUnit::Percent | ValueUnit::Other => return None,
+    })
+}
+
+/// Per quantity: the metric chosen and where its governing verb sat (for enumerations).
+struct Found {
+    q: Quantity,
+    metric: &'static str,
+    unit: ValueUnit,
+    direction: Option<Direction>,
+    comparison: Option<Comparison>,
+    nouns_text: String,
+}
+
+pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Outcome, bool, usize)> {
+    let chars = &text.chars;
+    let quants = scan_quantities(lex, chars);
+    let mut found: Vec<Found> = Vec::new();
+    let mut last_ok_end: Option<usize> = None; // end of the last quantity that made an outcome
+    let mut last_pct: Option<(usize, Direction, Option<Comparison>)> = None;
+    for (qi, q) in quants.iter().enumerate() {
+        let cs = clause_start(chars, q.start);
+        let ce = clause_end(chars, q.end);
+        // The stretch of the clause since the previous quantity (its nouns belong to this one).
+        let prev_end = if qi > 0 && quants[qi - 1].end > cs { quants[qi - 1].end } else { cs };
+        let pre = cues_in(lex, chars, cs, q.start);
+        let post_end = (q.end..ce.min(q.end + 12)).find(|&p| chars[p] == '、').unwrap_or(ce.min(q.end + 12));
+        let post = cues_in(lex, chars, q.end, post_end);
+        // Not a result: headcounts of police, traffic, population, durations.
+        let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
+        if near_post.iter().any(|c| matches!(c.tag, "police" | "skip")) || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time")) {
+            continue;
+        }
+        if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police")) || pre.iter().filter(|c| c.pos >= prev_end).any(|c| c.tag == "skip") {
+            continue;
+        }
+        if q.unit == Some(ValueUnit::Percent) {
+            let mut dir = None;
+            let mut cmp = None;
+            let mut share = false;
+            for c in pre.iter().filter(|c| c.pos >= prev_end || prev_end == cs) {
+                match c.tag {
+                    "rise" => dir = Some(Direction::Increase),
+                    "fall" => dir = Some(Direction::Decrease),
+                    "yoy" => cmp = Some(Comparison::YearOverYear),
+                    "pop" => cmp = Some(Comparison::PeriodOverPeriod),
+                    "share" => share = true,
+                    _ => {}
+                }
+            }
+            if dir.is_none() && !share {
+                // 分别下降38.2%、25%、23.5%: the list goes on.
+                if let Some((e, d, c)) = last_pct {
+                    let between: String = chars[e..q.start].iter().collect();
+                    if between.trim().is_empty() || between == "、" || between == "和" {
+                        dir = Some(d);
+                        cmp = c;
+                    }
+                }
+            }
+            if let Some(d) = dir {
+                last_pct = Some((q.end, d, cmp));
+                found.push(Found { q: q.clone(), metric: "rate_change", unit: ValueUnit::Percent, direction: Some(d), comparison: cmp, nouns_text: chars[cs..q.start].iter().collect() });
+                last_ok_end = Some(q.end);
+            } else if share {
+                found.push(Found { q: q.clone(), metric: "rate", unit: ValueUnit::Percent, direction: None, comparison: None, nouns_text: chars[cs..q.start].iter().collect() });
+                last_ok_end = Some(q.end);
+            }
+            continue;
+        }
+        if q.unit == Some(ValueUnit::Other) {
+            continue;
+        }
+        // The governing verb: the nearest before it in the clause; else right after it (将5人抓获); else
+        // the verb of the enumeration it continues.
+        let verb_before = pre.iter().rev().find(|c| is_verb(c.tag)).copied();
+        let mut verb = verb_before;
+        let mut verbs: Vec<&'static str> = pre.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag).collect();
+        let mut noun_from = verb_before.map_or(prev_end, |v| (v.pos + v.len).max(prev_end));
+        if verb.is_none() {
+            if let Some(v) = post.iter().find(|c| is_verb(c.tag)) {
+                verb = Some(*v);
+                verbs.push(v.tag);
+            }
+        }
+        if verb.is_none() {
+            // Continue an enumeration: earlier clauses of the same stretch, back to the last outcome.
+            let mut k = cs;
+            let mut hops = 0;
+            while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < 4 {
+                let sep = chars[k - 1];
+                let pcs = clause_start(chars, k - 1);
+                let chained = last_ok_end.map_or(false, |e| e > pcs && e < k) || matches!(sep, '：' | ':');
+                if !chained {
+                    break;
+                }
+                let cues = cues_in(lex, chars, pcs, k - 1);
+                if let Some(v) = cues.iter().rev().find(|c| is_verb(c.tag)) {
+                    verb = Some(*v);
+                    verbs.extend(cues.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag));
+                    noun_from = cs;
+                    break;
+                }
+                k = pcs;
+                hops += 1;
+            }
+        }
+        let Some(v) = verb else { continue };
+        // Money: a strong verb of this clause beats an 'involve' noun, and an 'involve' noun of this clause
+        // beats a verb of an earlier one.
+        let mut vtag = v.tag;
+        if q.unit == Some(ValueUnit::Cny) {
+            let money = ["intercept", "stop", "freeze", "recover", "seize"];
+            if let Some(c) = pre.iter().rev().find(|c| money.contains(&c.tag)) {
+                vtag = c.tag;
+            } else if pre.iter().any(|c| c.tag == "involve") {
+                vtag = "involve";
+            }
+        }
+        let noun_region_end = q.start;
+        let mut nouns: Vec<&'static str> = pre.iter().filter(|c| c.pos >= noun_from && c.pos < noun_region_end && !is_verb(c.tag)).map(|c| c.tag).collect();
+        // NUM-CL-NOUN (抓获2名犯罪嫌疑人, 4个涉黑组织): the noun after the classifier.
+        if nouns.is_empty() || q.start.saturating_sub(noun_from) <= 2 {
+            nouns.extend(post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag));
+        }
+        let unit = match q.unit {
+            Some(u) => u,
+            None => noun_unit(&q.unit_text, &nouns),
+        };
+        let unit = if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report") { ValueUnit::Case } else { unit };
+        let Some(metric) = decide(unit, Some(vtag), &verbs, &nouns) else { continue };
+        let nouns_text: String = chars[cs..ce].iter().collect();
+        found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text });
+        last_ok_end = Some(q.end);
+    }
+    // Facts.
+    let mut out: Vec<(Outcome, bool, usize)> = Vec::new();
+    for f in found {
+        let q = &f.q;
+        let (cs, ce) = (clause_start(chars, q.start), clause_end(chars, q.end));
+        let si = text.sentence_of(q.start);
+        let (ss, se) = text.sentences.get(si).copied().unwrap_or((0, chars.len()));
+        let explicit_campaign = camps.mentions.iter().any(|m| m.start >= ss && m.start < se);
+        let campaign = camps.in_scope(text, q.start);
+        let period = find_period(&chars[ss..se.min(ss + 30)], r);
+        let outcome = Outcome {
+            metric: f.metric.to_string(),
+            value: q.value.lexical(),
+            unit: f.unit,
+            unit_text: q.unit_text.clone(),
+            approximate: q.approximate,
+            attributed_to: orgs.actor_at(text, q.start),
+            campaign,
+            operation: None,
+            crime_type: lex.crime_type(&f.nouns_text),
+            period_start: period.as_ref().map(|p| p.0.clone()),
+            period_end: period.and_then(|p| p.1),
+            direction: f.direction,
+            comparison: f.comparison,
+            evidence: text.evidence(cs, ce),
+        };
+        // Each fact once per document: the same metric, value, unit and agency is the same fact.
+        let key_agency = outcome.attributed_to.as_ref().and_then(|l| orgs.agency_of(l));
+        if let Some((prev, prev_explicit, _)) = out.iter_mut().find(|(o, _, _)| {
+            o.metric == outcome.metric && o.value == outcome.value && o.unit == outcome.unit && o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == key_agency
+        }) {
+            if explicit_campaign && !*prev_explicit {
+                prev.campaign = outcome.campaign.clone();
+                *prev_explicit = true;
+            }
+            continue;
+        }
+        let _ = q.num_end;
+        out.push((outcome, explicit_campaign, si));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::campaigns::{find_campaigns, CampaignRules};
+    use crate::extract::gazetteer::Gazetteer;
+    use crate::extract::orgs::find_orgs;
+
+    fn run(body: &str) -> Vec<Outcome> {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let rules = CampaignRules::new(&lex);
+        let t = Text::new(body, body);
+        let orgs = find_orgs(&g, &lex, &t, "");
+        let camps = find_campaigns(&rules, &lex, &t, "", &orgs);
+        let r = super::super::dates::parse_iso("2022-03-02");
+        find_outcomes(&lex, &t, &orgs, &camps, r.as_ref()).into_iter().map(|x| x.0).collect()
+    }
+
+    fn brief(v: &[Outcome]) -> Vec<(String, String, &'static str, bool)> {
+        v.iter().map(|o| (o.metric.clone(), o.value.clone(), o.unit.code(), o.approximate)).collect()
+    }
+
+    fn t(m: &str, v: &str, u: &'static str, a: bool) -> (String, String, &'static str, bool) {
+        (m.into(), v.into(), u, a)
+    }
+
+    #[test]
+    fn enumeration_under_one_verb() {
+        let o = run("1至2月，杭州市公安局共侦破各类刑事案件300起，其中侦破盗窃案件120起、诈骗案件45起，刑事拘留犯罪嫌疑人88名，抓获涉“两卡”人员60名、网上逃犯12名。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("cases_solved", "300", "case", false),
+                t("cases_solved", "120", "case", false),
+                t("cases_solved", "45", "case", false),
+                t("suspects_detained", "88", "person", false),
+                t("suspects_arrested", "60", "person", false),
+                t("fugitives_caught", "12", "person", false),
+            ]
+        );
+        assert_eq!(o[0].period_start.as_deref(), Some("2022-01-01"));
+        assert_eq!(o[0].period_end.as_deref(), Some("2022-02-28"));
+        assert_eq!(o[0].attributed_to.as_deref(), Some("杭州市公安局"));
+        assert_eq!(o[1].crime_type.as_deref(), Some("盗窃"));
+    }
+
+    #[test]
+    fn money_accounts_and_rates() {
+        let o = run("今年以来，广州警方止付涉案账户1200个，止付涉诈资金1.5亿元，冻结资金3000余万元，拦截金额86.5万元，为群众挽回损失约400万元，劝阻潜在受害人2.3万人次，发出预警指令9800条，电诈发案同比下降31.5%，破案率环比上升4个百分点。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("accounts_controlled", "1200", "account", false),
+                t("funds_stopped", "150000000", "CNY", false),
+                t("funds_frozen", "30000000", "CNY", true),
+                t("funds_intercepted", "865000", "CNY", false),
+                t("funds_recovered", "4000000", "CNY", true),
+                t("persons_dissuaded", "23000", "person-time", false),
+                t("warnings_issued", "9800", "item", false),
+                t("rate_change", "31.5", "percent", false),
+                t("rate_change", "4", "percent", false),
+            ]
+        );
+        assert_eq!(o[7].direction, Some(Direction::Decrease));
+        assert_eq!(o[7].comparison, Some(Comparison::YearOverYear));
+        assert_eq!(o[8].comparison, Some(Comparison::PeriodOverPeriod));
+    }
+
+    #[test]
+    fn number_before_noun_and_verb_after() {
+        let o = run("成都市公安局民警于次日将3名犯罪嫌疑人抓获，捣毁窝点2个，对15名涉案人员依法处罚，帮助6个家庭团圆。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("suspects_arrested", "3", "person", false),
+                t("dens_destroyed", "2", "den", false),
+                t("suspects_punished", "15", "person", false),
+                t("victims_rescued", "6", "group", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn not_outcomes() {
+        let o = run("全市出动警力3000人次，12万名民辅警参加安保，召开会议5次，辖区人口超过5万，面积30平方公里，嫌疑人男，45岁，2月3日案发，历时3个月，道路通行车辆同比上升12%。");
+        assert!(o.is_empty(), "{:?}", brief(&o));
+    }
+
+    #[test]
+    fn the_same_fact_once() {
+        let o = run("深圳市公安局抓获犯罪嫌疑人35名。据统计，深圳市公安局共抓获犯罪嫌疑人35名。");
+        assert_eq!(o.len(), 1);
+    }
+
+    #[test]
+    fn grams_and_chinese_numerals() {
+        let o = run("昆明市公安局缴获冰毒12.5公斤、海洛因300克，打掉贩毒团伙两个，抓获嫌疑人十二名。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("items_seized", "12500", "gram", false),
+                t("items_seized", "300", "gram", false),
+                t("gangs_dismantled", "2", "group", false),
+                t("suspects_arrested", "12", "person", false),
+            ]
+        );
+    }
+}
