@@ -2,7 +2,7 @@
 """Fails when a dependency's licence does not allow policekg to be MIT OR Apache-2.0.
 
 Reads `cargo metadata`; a licence expression passes when one of its OR-alternatives is made only of
-permissive licences (no GPL/LGPL/AGPL, which would force the project's own licence).
+permissive licences (no GPL/LGPL/AGPL, which would force the project's own licence; MPL-2.0 is accepted: see below).
 """
 import json
 import re
@@ -12,7 +12,9 @@ import sys
 PERMISSIVE = {
     "MIT", "Apache-2.0", "Apache-2.0 WITH LLVM-exception", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Zlib",
     "Unicode-3.0", "Unicode-DFS-2016", "CC0-1.0", "0BSD", "BSL-1.0", "CECILL-B", "MIT-0", "Unlicense",
-    "CDLA-Permissive-2.0", "bzip2-1.0.6",
+    # MPL-2.0 is file-level copyleft (Servo's CSS crates under scraper): it binds changes to those files
+    # only, not the project around them, so policekg stays MIT OR Apache-2.0.
+    "MPL-2.0", "CDLA-Permissive-2.0", "bzip2-1.0.6",
 }
 
 
