@@ -13,9 +13,11 @@
 //! layer over this library.
 
 pub mod export;
+pub mod graph;
 pub mod model;
 pub mod pipeline;
 pub mod query;
+pub mod serve;
 pub mod store;
 pub mod vocab;
 
