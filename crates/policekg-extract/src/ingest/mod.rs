@@ -1,8 +1,30 @@
 //! Ingest: files, folders and JSONL streams in, [`Article`]s out.
 //!
-//! STUB written by the lead to fix the interface; the ingest helper fills it in.
+//! * [`collect_inputs`] walks the command-line paths (folders recursively, sorted);
+//! * [`read_file`] reads one file: one article, or one per line for JSONL (streamed);
+//! * [`read_jsonl`] reads a JSONL stream such as stdin;
+//! * [`parse_document`] turns one document's bytes into an [`Article`].
+//!
+//! Encodings (UTF-8 with or without BOM, GB18030/GBK, Big5) are detected in [`encoding`]; YAML front
+//! matter and dates are read in [`frontmatter`]; HTML (whole pages, or HTML bodies of `.txt`/`.md` files
+//! and JSONL `text` fields) in [`html`]; Traditional script is mapped to Simplified char for char in
+//! [`script`]. Nothing here panics on input-derived data: every problem is an [`IngestError`] naming the
+//! file (and the line, for JSONL).
 
+pub mod encoding;
+pub mod frontmatter;
+pub mod html;
+pub mod jsonl;
+pub mod script;
+pub mod text;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Largest document (file or JSONL `text`) read, in bytes. Bigger files are reported, not truncated.
+pub const MAX_DOCUMENT_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest single JSONL line, in bytes; a longer line is reported (and skipped without buffering it).
+pub const MAX_JSONL_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 /// One input article, ready for extraction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,6 +47,13 @@ pub struct Article {
     pub origin: String,
 }
 
+impl Article {
+    /// Whether the body was detected as Traditional script (and `simplified` differs from it).
+    pub fn is_traditional(&self) -> bool {
+        self.simplified != self.body
+    }
+}
+
 /// Why an input could not be read. Every variant names the file (and line, for JSONL).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -32,6 +61,24 @@ pub enum IngestError {
     Io { path: String, #[source] source: std::io::Error },
     #[error("{origin}: {reason}")]
     Invalid { origin: String, reason: String },
+}
+
+impl IngestError {
+    pub(crate) fn invalid(origin: &str, reason: impl Into<String>) -> Self {
+        IngestError::Invalid { origin: origin.to_string(), reason: reason.into() }
+    }
+
+    pub(crate) fn io(path: &str, source: std::io::Error) -> Self {
+        IngestError::Io { path: path.to_string(), source }
+    }
+
+    /// The file (or `file:line`) the error is about.
+    pub fn origin(&self) -> &str {
+        match self {
+            IngestError::Io { path, .. } => path,
+            IngestError::Invalid { origin, .. } => origin,
+        }
+    }
 }
 
 /// What kind of input a path is, from its extension.
@@ -43,29 +90,285 @@ pub enum InputKind {
     Jsonl,
 }
 
+impl InputKind {
+    /// The kind for a path, from its extension (case-insensitive); `-` is JSONL on stdin.
+    pub fn from_path(path: &Path) -> Option<InputKind> {
+        if path.as_os_str() == "-" {
+            return Some(InputKind::Jsonl);
+        }
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" => Some(InputKind::Text),
+            "md" | "markdown" => Some(InputKind::Markdown),
+            "html" | "htm" | "xhtml" => Some(InputKind::Html),
+            "jsonl" | "ndjson" => Some(InputKind::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// Display form of a path for messages.
+pub(crate) fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
 /// Every input file under `inputs` (folders walked recursively, sorted, unknown extensions skipped).
+///
+/// `-` is passed through as `("-", InputKind::Jsonl)`: [`read_file`] reads it from stdin. A file named
+/// explicitly with an unknown extension, or a path that does not exist, is an error naming it.
 pub fn collect_inputs(inputs: &[PathBuf]) -> Vec<Result<(PathBuf, InputKind), IngestError>> {
-    let _ = inputs;
-    todo!()
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            out.push(Ok((input.clone(), InputKind::Jsonl)));
+            continue;
+        }
+        let meta = match std::fs::metadata(input) {
+            Ok(m) => m,
+            Err(e) => {
+                let reason = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file or directory".to_string()
+                } else {
+                    format!("cannot access: {e}")
+                };
+                out.push(Err(IngestError::invalid(&display(input), reason)));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            let mut visited = std::collections::HashSet::new();
+            walk(input, &mut found, &mut visited, 0);
+            // Errors are reported in walk order; files sorted by path for determinism.
+            let (mut files, errors): (Vec<_>, Vec<_>) = found.into_iter().partition(|r| r.is_ok());
+            files.sort_by(|a, b| match (a, b) {
+                (Ok((pa, _)), Ok((pb, _))) => pa.cmp(pb),
+                _ => std::cmp::Ordering::Equal,
+            });
+            out.extend(errors);
+            out.extend(files);
+        } else {
+            match InputKind::from_path(input) {
+                Some(kind) => out.push(Ok((input.clone(), kind))),
+                None => out.push(Err(IngestError::invalid(
+                    &display(input),
+                    "unknown input type (expected .txt, .md, .html, .htm or .jsonl)",
+                ))),
+            }
+        }
+    }
+    out
+}
+
+const MAX_WALK_DEPTH: usize = 64;
+
+fn walk(
+    dir: &Path,
+    out: &mut Vec<Result<(PathBuf, InputKind), IngestError>>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    depth: usize,
+) {
+    if depth > MAX_WALK_DEPTH {
+        out.push(Err(IngestError::invalid(&display(dir), "folders nested too deeply; not walked")));
+        return;
+    }
+    // Guard against symlink loops.
+    if let Ok(canon) = std::fs::canonicalize(dir) {
+        if !visited.insert(canon) {
+            return;
+        }
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            out.push(Err(IngestError::io(&display(dir), e)));
+            return;
+        }
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => paths.push(entry.path()),
+            Err(e) => out.push(Err(IngestError::io(&display(dir), e))),
+        }
+    }
+    paths.sort();
+    for path in paths {
+        // Hidden files and folders (.git, .DS_Store, editor swap files) are not inputs, nor are a folder's
+        // own README/LICENSE/CHANGELOG files (a file named explicitly on the command line always is).
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) || is_folder_doc(&path) {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, out, visited, depth + 1),
+            Ok(_) => {
+                if let Some(kind) = InputKind::from_path(&path) {
+                    out.push(Ok((path, kind)));
+                }
+            }
+            Err(e) => {
+                // A dangling symlink or unreadable entry: report only if it looks like an input.
+                if InputKind::from_path(&path).is_some() {
+                    out.push(Err(IngestError::io(&display(&path), e)));
+                }
+            }
+        }
+    }
+}
+
+/// Whether a path is a folder's own documentation (`README.md`, `LICENSE.txt`, ...), skipped when walking.
+fn is_folder_doc(path: &Path) -> bool {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_uppercase();
+    matches!(stem.as_str(), "README" | "LICENSE" | "LICENCE" | "CHANGELOG" | "COPYING" | "NOTICE")
 }
 
 /// Reads one file: one article, or for JSONL one per line (streamed, so memory stays bounded).
+///
+/// The path `-` with [`InputKind::Jsonl`] reads JSONL from stdin.
 pub fn read_file(path: &Path, kind: InputKind) -> Box<dyn Iterator<Item = Result<Article, IngestError>> + Send> {
-    let _ = (path, kind);
-    todo!()
+    let origin = display(path);
+    if kind == InputKind::Jsonl {
+        if path.as_os_str() == "-" {
+            return read_jsonl(std::io::BufReader::new(std::io::stdin()), "<stdin>");
+        }
+        return match std::fs::File::open(path) {
+            Ok(f) => match f.metadata() {
+                Ok(m) if m.is_dir() => Box::new(std::iter::once(Err(IngestError::invalid(&origin, "is a directory")))),
+                _ => read_jsonl(std::io::BufReader::with_capacity(64 * 1024, f), &origin),
+            },
+            Err(e) => Box::new(std::iter::once(Err(IngestError::io(&origin, e)))),
+        };
+    }
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| origin.clone());
+    let result = read_bytes(path, &origin).and_then(|bytes| parse_document(&id, &origin, kind, &bytes));
+    Box::new(std::iter::once(result))
+}
+
+/// Reads a whole (non-JSONL) file, refusing directories and files over [`MAX_DOCUMENT_BYTES`].
+fn read_bytes(path: &Path, origin: &str) -> Result<Vec<u8>, IngestError> {
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(origin, e))?;
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(IngestError::invalid(origin, "is a directory"));
+        }
+        if meta.len() > MAX_DOCUMENT_BYTES {
+            return Err(too_big(origin, meta.len()));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::io(origin, e))?;
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(too_big(origin, bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn too_big(origin: &str, len: u64) -> IngestError {
+    IngestError::invalid(
+        origin,
+        format!(
+            "file too large ({:.1} MiB; the limit for one document is {} MiB)",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        ),
+    )
 }
 
 /// Reads a JSONL stream (e.g. stdin), one article per line.
+///
+/// Lines are read one at a time (at most [`MAX_JSONL_LINE_BYTES`] each), so memory stays bounded for any
+/// size of stream. A bad line yields an `Err` naming `origin:line`; the following lines are still read.
+/// Blank lines are skipped; a stream without any article line yields one error.
 pub fn read_jsonl<R: std::io::BufRead + Send + 'static>(
     reader: R,
     origin: &str,
 ) -> Box<dyn Iterator<Item = Result<Article, IngestError>> + Send> {
-    let _ = (reader, origin);
-    todo!()
+    Box::new(jsonl::JsonlReader::new(reader, origin))
 }
 
 /// Decodes and parses one document's bytes (`id` is the file stem).
+///
+/// For [`InputKind::Jsonl`] the bytes are one JSON object (one line); see [`jsonl::parse_line`].
 pub fn parse_document(id: &str, origin: &str, kind: InputKind, bytes: &[u8]) -> Result<Article, IngestError> {
-    let _ = (id, origin, kind, bytes);
-    todo!()
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(too_big(origin, bytes.len() as u64));
+    }
+    if kind == InputKind::Jsonl {
+        return jsonl::parse_line(bytes, origin);
+    }
+    let decoded = encoding::decode(bytes).map_err(|reason| IngestError::invalid(origin, reason))?;
+    let mut article = match kind {
+        InputKind::Html => {
+            let page = html::extract_page(&decoded, false);
+            Article {
+                title: page.title,
+                date: page.date,
+                source: page.source,
+                author: page.author,
+                body: page.body,
+                ..Article::default()
+            }
+        }
+        InputKind::Text | InputKind::Markdown | InputKind::Jsonl => {
+            let fm = frontmatter::split(&decoded);
+            let meta = fm.meta;
+            let body_src = fm.body;
+            let (mut title, mut date, mut body) = (None, None, String::new());
+            let mut source = None;
+            let mut author = None;
+            if html::looks_like_html(body_src) {
+                let page = html::extract_page(body_src, !html::has_block_markup(body_src));
+                title = page.title;
+                date = page.date;
+                source = page.source;
+                author = page.author;
+                body = page.body;
+            } else {
+                let plain = text::decode_entities(body_src);
+                let plain = if kind == InputKind::Markdown { text::strip_markdown(&plain) } else { plain };
+                body.push_str(&text::normalize(&plain));
+                if kind == InputKind::Markdown {
+                    title = text::markdown_title(body_src);
+                }
+            }
+            if title.is_none() && kind == InputKind::Text {
+                title = text::first_line_title(&body);
+            }
+            if date.is_none() {
+                date = frontmatter::date_near_top(&body);
+            }
+            Article {
+                title: meta.title.or(title),
+                date: meta.date.or(date),
+                source: meta.source.or(source),
+                author: meta.author.or(author),
+                body,
+                ..Article::default()
+            }
+        }
+    };
+    finish(&mut article, id, origin)?;
+    Ok(article)
 }
+
+/// Common last steps: checks, id, origin, Simplified text.
+pub(crate) fn finish(article: &mut Article, id: &str, origin: &str) -> Result<(), IngestError> {
+    if article.body.trim().is_empty() {
+        return Err(IngestError::invalid(origin, "no body text"));
+    }
+    article.id = id.to_string();
+    article.origin = origin.to_string();
+    article.title = article.title.take().map(|t| text::normalize_inline(&t)).filter(|t| !t.is_empty());
+    article.author = article.author.take().map(|t| text::normalize_inline(&t)).filter(|t| !t.is_empty());
+    article.source = article.source.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    article.simplified = script::to_simplified_aligned(&article.body);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
