@@ -39,6 +39,8 @@ pub struct CampaignMention {
     pub start: usize,
     pub end: usize,
     pub label: String,
+    /// Named only as part of another name (“剥茧”专班): it counts for the article, not for its sentence.
+    pub weak: bool,
 }
 
 pub struct Campaigns {
@@ -57,7 +59,7 @@ impl Campaigns {
     pub fn in_scope(&self, text: &Text, pos: usize) -> Option<String> {
         let si = text.sentence_of(pos);
         let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
-        let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| m.start >= s && m.start < e).collect();
+        let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
         let leaves: Vec<&&CampaignMention> = here
             .iter()
             .filter(|m| !here.iter().any(|o| o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())))
@@ -68,10 +70,6 @@ impl Campaigns {
         }
         self.main.clone()
     }
-}
-
-fn strip_quotes(s: &str) -> String {
-    s.chars().filter(|c| !is_open_quote(*c) && !is_close_quote(*c)).collect()
 }
 
 fn char_offsets(s: &str) -> Vec<usize> {
@@ -111,22 +109,45 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
         }
         let core: String = chars[i + 1..j].iter().collect();
         let after = j + 1;
-        if lex.campaign_not.iter().any(|w| at(chars, after, w)) {
-            i = after;
-            continue;
+        let weak = lex.campaign_not.iter().any(|w| at(chars, after, w));
+        // “断卡”“斩链”等系列专项行动: quoted names in a row share the campaign word after the last.
+        let mut suffix = if weak { None } else { lex.campaign_suffix.iter().find(|w| at(chars, after, w)) };
+        if suffix.is_none() && !weak {
+            let mut k = after;
+            for _ in 0..6 {
+                if k < n && chars[k] == '、' {
+                    k += 1;
+                }
+                if k >= n || !is_open_quote(chars[k]) {
+                    break;
+                }
+                let mut q = k + 1;
+                while q < n && q - k <= 24 && !is_close_quote(chars[q]) && !matches!(chars[q], '。' | '\n' | '，') {
+                    q += 1;
+                }
+                if q >= n || !is_close_quote(chars[q]) {
+                    break;
+                }
+                k = q + 1;
+                if let Some(sfx) = lex.campaign_suffix.iter().find(|w| at(chars, k, w)) {
+                    suffix = Some(sfx);
+                    break;
+                }
+            }
         }
-        let suffix = lex.campaign_suffix.iter().find(|w| at(chars, after, w));
+        let shared = suffix.map_or(false, |sfx| !at(chars, after, sfx));
         let has_han_name = core.chars().filter(|c| is_han(*c)).count() >= 2;
         let tail = lex.campaign_tail.iter().any(|t| core.ends_with(t.as_str())) && core.chars().count() >= 4;
         let known = rules.is_known_name(&core);
         let label_end;
         let label = if let Some(sfx) = suffix {
-            label_end = after + sfx.chars().count();
+            label_end = if shared { after } else { after + sfx.chars().count() };
             if has_han_name {
+                let sfx = sfx.trim_start_matches('等').trim_start_matches("系列");
                 alts.entry(core.clone()).or_default().push(format!("{core}{sfx}"));
                 core.clone()
             } else if core.chars().any(|c| c.is_ascii_digit()) {
-                format!("{core}{sfx}")
+                format!("{core}{}", sfx.trim_start_matches('等').trim_start_matches("系列"))
             } else {
                 i = after;
                 continue;
@@ -143,7 +164,7 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
             i = after;
             continue;
         }
-        mentions.push(CampaignMention { start: i, end: label_end, label });
+        mentions.push(CampaignMention { start: i, end: label_end, label, weak });
         i = label_end;
     }
     // 2. Names the lexicon knows, written without quotes.
@@ -167,7 +188,7 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
                 } else if label != m.as_str() {
                     alts.entry(label.clone()).or_default().push(m.as_str().to_string());
                 }
-                mentions.push(CampaignMention { start: s, end, label });
+                mentions.push(CampaignMention { start: s, end, label, weak: false });
             }
         }
     }
@@ -185,10 +206,8 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
                 continue;
             }
             let after = if e < n && is_close_quote(chars[e]) { e + 1 } else { e };
-            if lex.campaign_not.iter().any(|w| at(chars, after, w)) {
-                continue;
-            }
-            mentions.push(CampaignMention { start: p, end: e, label: l.clone() });
+            let weak = lex.campaign_not.iter().any(|w| at(chars, after, w));
+            mentions.push(CampaignMention { start: p, end: e, label: l.clone(), weak });
         }
     }
     mentions.sort_by_key(|m| (m.start, m.end));
@@ -224,7 +243,7 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
     // Parents: in one sentence, the campaign named with a parent cue (以X为牵引, 按照X总体部署), or an
     // umbrella campaign (雷火2022), is the parent of the others.
     for &(s, e) in &text.sentences {
-        let here: Vec<&CampaignMention> = mentions.iter().filter(|m| m.start >= s && m.start < e).collect();
+        let here: Vec<&CampaignMention> = mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
         if here.len() < 2 {
             continue;
         }

@@ -13,13 +13,14 @@ const ACTIONS: &[&str] = &["抓获", "抓捕", "破获", "侦破", "捣毁", "�
 const ELAPSED: &[&str] = &["经过", "历时", "经过近", "此后", "随后数", "多月", "半年"];
 
 fn usable(chars: &[char], m: &DateMention) -> bool {
-    m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
+    let range_end = m.start > 0 && matches!(chars[m.start - 1], '至' | '-' | '到' | '—' | '～' | '~');
+    !range_end && m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
 }
 
-pub fn find_operations(text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<Operation> {
+pub fn find_operations(text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Operation, usize)> {
     let chars = &text.chars;
     let dates: Vec<DateMention> = find_dates(chars, r).into_iter().filter(|m| usable(chars, m)).collect();
-    let mut out: Vec<Operation> = Vec::new();
+    let mut out: Vec<(Operation, usize)> = Vec::new();
     for (si, &(s, e)) in text.sentences.iter().enumerate() {
         // The first action verb of the sentence.
         let Some(vpos) = (s..e).find(|&p| ACTIONS.iter().any(|w| at(chars, p, w))) else { continue };
@@ -43,18 +44,18 @@ pub fn find_operations(text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&R
         let Some(date) = date else { continue };
         let Some(actor) = orgs.actor_at(text, vpos) else { continue };
         let iso = date.date.iso();
-        if out.iter().any(|o| o.date.as_deref() == Some(iso.as_str()) && o.conducted_by.first() == Some(&actor)) {
+        if out.iter().any(|(o, _)| o.date.as_deref() == Some(iso.as_str()) && o.conducted_by.first() == Some(&actor)) {
             continue;
         }
         let short = actor.clone();
-        out.push(Operation {
+        out.push((Operation {
             label: format!("{iso} {short} {verb}"),
             date: Some(iso),
             conducted_by: vec![actor],
             part_of: camps.in_scope(text, vpos),
             location: None,
             evidence: text.evidence(s, e),
-        });
+        }, si));
     }
     out
 }

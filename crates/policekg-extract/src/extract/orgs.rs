@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::gazetteer::{Gazetteer, Level};
 use super::lexicon::Lexicon;
-use super::text::{ends_at, is_han, Text};
+use super::text::{at, ends_at, is_han, Text};
 use crate::{Agency, AgencyLevel, Evidence, Place, Unit};
 
 /// One mention of an organisation in the text.
@@ -50,7 +50,7 @@ fn level_rank(l: AgencyLevel) -> u8 {
     }
 }
 
-const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或、，。；：！？（）()《》—…-";
+const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
 const STOP_WORDS: &[&str] = &["组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
 
 impl Orgs {
@@ -263,9 +263,6 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         }
     }
     o.mentions.sort_by_key(|m| (m.start, m.end));
-    // Units.
-    find_units(g, lex, text, &mut o);
-    o.mentions.sort_by_key(|m| (m.start, m.end));
     // The main agency: first named in the title, else the most mentioned.
     let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
     for m in &o.mentions {
@@ -279,8 +276,10 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         .find(|l| o.agency_index.contains_key(*l))
         .cloned()
         .or_else(|| counts.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(l, _)| l.to_string()));
+    // Units.
+    find_units(g, lex, text, &mut o);
+    o.mentions.sort_by_key(|m| (m.start, m.end));
     compute_subjects(text, &mut o);
-    resolve_unit_parents(text, &mut o);
     o
 }
 
@@ -450,7 +449,6 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
     let mut i = 0;
     let agency_ends: HashMap<usize, String> = o.mentions.iter().map(|m| (m.end, m.label.clone())).collect();
     let mut unit_ends: HashMap<usize, String> = HashMap::new();
-    let mut pending: Vec<(usize, usize, String, String)> = Vec::new(); // units needing a parent from scope
     while i < n {
         let Some((kind, bare)) = lex.unit_kinds.iter().find(|(k, _)| super::text::at(chars, i, k)) else {
             i += 1;
@@ -474,7 +472,9 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             if k < i {
                 let (ps, chain) = place_chain(g, chars, k, o.city, o.province);
                 if let Some(&d) = chain.last() {
-                    if ps < k && k - ps >= 2 && (g.divisions[d].level != Level::Province || true) {
+                    // A place written in full (赤壁市官塘驿镇派出所), or the article's own city by its short name.
+                    let full = matches!(chars[k - 1], '市' | '县' | '区' | '旗' | '州' | '省' | '盟');
+                    if ps < k && (full || Some(d) == o.city || Some(d) == o.province) {
                         parent = Some(o.division_agency(g, d));
                         break;
                     }
@@ -507,49 +507,64 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
         }
         let name: String = chars[k..kend].iter().collect();
         let name = name.trim_start_matches(|c: char| c == '该' || c == '各');
-        if k == i && !bare {
-            // 警务站 alone: a reference to the last unit of that kind.
-            if let Some(u) = o.units.iter().rev().find(|u| u.name.ends_with(kind.as_str())) {
-                let label = u.label.clone();
-                o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
-                unit_ends.insert(kend, label);
-            }
+        let prefix: String = chars[k..i].iter().collect();
+        // Not units: a quoted term (“枫桥式公安派出所”创建), a title (副大队长, 所长), a count (一个缉捕专班),
+        // anything holding an agency's name.
+        let quoted_term = k > 0 && super::text::is_open_quote(chars[k - 1]) && kend < n && super::text::is_close_quote(chars[kend]);
+        let title = at(chars, kend, "长") && (prefix.is_empty() || prefix == "副");
+        let counted = prefix.chars().next().map_or(false, |c| super::numbers::is_cn_numeral(c) && prefix.chars().nth(1).map_or(false, |d| "个支名位".contains(d)));
+        if quoted_term || title || counted || prefix.contains("公安") {
             i = kend;
             continue;
         }
-        if k == i && *bare && parent.is_none() {
-            if let Some(u) = o.units.iter().rev().find(|u| u.name.ends_with(kind.as_str())) {
-                let label = u.label.clone();
+        if k == i {
+            // 警务站 or 专班 alone: the last unit of that kind (under that parent, when one is named).
+            let prev = o
+                .units
+                .iter()
+                .rev()
+                .find(|u| u.name.ends_with(kind.as_str()) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p)))
+                .map(|u| u.label.clone());
+            if let Some(label) = prev {
                 o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
                 unit_ends.insert(kend, label);
                 i = kend;
                 continue;
             }
+            if !bare && parent.is_none() {
+                i = kend;
+                continue;
+            }
         }
-        let ev = text.evidence(k, kend);
-        match parent {
-            Some(p) => {
-                let label = add_unit(o, &p, name, ev);
+        if parent.is_none() {
+            // Known already under some parent? Then it is that one.
+            if let Some(u) = o.units.iter().find(|u| u.name == name) {
+                let label = u.label.clone();
                 o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
                 unit_ends.insert(kend, label);
+                i = kend;
+                continue;
             }
-            None => {
-                // Known already under some parent? Then it is that one.
-                if let Some(u) = o.units.iter().find(|u| u.name == name) {
-                    let label = u.label.clone();
-                    o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
-                    unit_ends.insert(kend, label);
-                } else {
-                    pending.push((k, kend, name.to_string(), String::new()));
-                    unit_ends.insert(kend, format!("\u{0}pending:{}", pending.len() - 1));
-                }
-            }
+            // The nearest agency named before it in its sentence, else the last one named before it.
+            let (ss, _) = text.sentences.get(text.sentence_of(k)).copied().unwrap_or((0, 0));
+            let before: Vec<&OrgMention> = o.mentions.iter().filter(|m| !m.is_unit && m.end <= k).collect();
+            parent = before
+                .iter()
+                .rev()
+                .find(|m| m.start >= ss)
+                .or(before.last())
+                .map(|m| m.label.clone())
+                .or_else(|| o.main.clone());
         }
+        let Some(p) = parent else {
+            i = kend;
+            continue;
+        };
+        let ev = text.evidence(k, kend);
+        let label = add_unit(o, &p, name, ev);
+        o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+        unit_ends.insert(kend, label);
         i = kend;
-    }
-    // Units whose parent comes from scope: resolved after subjects are known (see resolve_unit_parents).
-    for (k, kend, name, _) in pending {
-        o.mentions.push(OrgMention { start: k, end: kend, label: format!("\u{0}pending:{name}"), is_unit: true, rank: 0 });
     }
 }
 
@@ -579,7 +594,7 @@ const NOT_SUBJECT_AFTER: &[&str] = &["支持", "指导", "部署", "要求", "�
 fn compute_subjects(text: &Text, o: &mut Orgs) {
     let chars = &text.chars;
     let mut subjects = vec![None; text.sentences.len()];
-    let ms: Vec<OrgMention> = o.mentions.iter().filter(|m| !m.label.starts_with('\u{0}')).cloned().collect();
+    let ms: Vec<OrgMention> = o.mentions.clone();
     let mut idx = 0;
     for (si, &(s, e)) in text.sentences.iter().enumerate() {
         while idx < ms.len() && ms[idx].start < s {
@@ -597,6 +612,7 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
             }
             let chain_end = ms[last].end;
             let after_bad = NOT_SUBJECT_AFTER.iter().any(|w| super::text::at(chars, chain_end, w))
+                || (chain_end < e && super::text::is_open_quote(chars[chain_end]) && !ms.iter().any(|x| x.start == chain_end + 1))
                 || NOT_SUBJECT_AFTER.iter().any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
             if !before_bad && !after_bad {
                 cands.push(&ms[last]);
@@ -619,32 +635,6 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
         }
     }
     o.subjects = subjects;
-}
-
-fn resolve_unit_parents(text: &Text, o: &mut Orgs) {
-    let pend: Vec<usize> = (0..o.mentions.len()).filter(|&i| o.mentions[i].label.starts_with('\u{0}')).collect();
-    for mi in pend {
-        let (start, end) = (o.mentions[mi].start, o.mentions[mi].end);
-        let name = o.mentions[mi].label.trim_start_matches("\u{0}pending:").to_string();
-        // The nearest agency named before it in its sentence, else who acted last.
-        let si = text.sentence_of(start);
-        let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
-        let near = o.mentions.iter().filter(|m| !m.label.starts_with('\u{0}') && m.end <= start && m.start >= ss).last().map(|m| m.label.clone());
-        let parent = near.or_else(|| {
-            (0..si).rev().find_map(|k| o.subjects.get(k).cloned().flatten()).or_else(|| o.main.clone())
-        });
-        let Some(parent) = parent else {
-            o.mentions[mi].label = String::new();
-            continue;
-        };
-        let existing = o.units.iter().find(|u| u.name == name).map(|u| u.label.clone());
-        let label = existing.unwrap_or_else(|| add_unit(o, &parent, &name, text.evidence(start, end)));
-        o.mentions[mi].label = label.clone();
-        // Subjects that pointed at the pending unit now point at it.
-    }
-    o.mentions.retain(|m| !m.label.is_empty());
-    // Recompute subjects now that every unit has its label.
-    compute_subjects(text, o);
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::{Comparison, Direction, Outcome, ValueUnit};
 /// Clause stops for outcome context (the list comma 、 is not one: it joins the items of an enumeration).
 const STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…', '（', '(', '）', ')'];
 /// Stops that end the reach of a governing verb.
-const HARD_STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '；', ';', '…'];
+const HARD_STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '；', ';'];
 
 #[derive(Debug, Clone)]
 struct Quantity {
@@ -259,7 +259,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
     let chars = &text.chars;
     let quants = scan_quantities(lex, chars);
     let mut found: Vec<Found> = Vec::new();
-    let mut last_ok_end: Option<usize> = None; // end of the last quantity that made an outcome
+    let mut ok_ends: Vec<usize> = Vec::new(); // ends of the quantities that made an outcome
     let mut last_pct: Option<(usize, Direction, Option<Comparison>)> = None;
     for (qi, q) in quants.iter().enumerate() {
         let cs = clause_start(chars, q.start);
@@ -267,8 +267,13 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         // The stretch of the clause since the previous quantity (its nouns belong to this one).
         let prev_end = if qi > 0 && quants[qi - 1].end > cs { quants[qi - 1].end } else { cs };
         let pre = cues_in(lex, chars, cs, q.start);
-        let post_end = (q.end..ce.min(q.end + 12)).find(|&p| chars[p] == '、').unwrap_or(ce.min(q.end + 12));
-        let post = cues_in(lex, chars, q.end, post_end);
+        // After it: up to the next item of a list (the 、 before the next quantity of the clause).
+        let mut post_end = ce.min(q.end + 24);
+        if let Some(next) = quants.get(qi + 1).filter(|n| n.start < ce) {
+            post_end = post_end.min((q.end..next.start).rev().find(|&p| chars[p] == '、').unwrap_or(next.start));
+        }
+        let post_all = cues_in(lex, chars, q.end, post_end);
+        let post: Vec<Cue> = post_all.iter().filter(|c| is_verb(c.tag) || c.pos < q.end + 14).copied().collect();
         // Not a result: headcounts of police, traffic, population, durations.
         let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
         if near_post.iter().any(|c| matches!(c.tag, "police" | "skip")) || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time")) {
@@ -304,10 +309,10 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             if let Some(d) = dir {
                 last_pct = Some((q.end, d, cmp));
                 found.push(Found { q: q.clone(), metric: "rate_change", unit: ValueUnit::Percent, direction: Some(d), comparison: cmp, nouns_text: chars[cs..q.start].iter().collect() });
-                last_ok_end = Some(q.end);
+                ok_ends.push(q.end);
             } else if share {
                 found.push(Found { q: q.clone(), metric: "rate", unit: ValueUnit::Percent, direction: None, comparison: None, nouns_text: chars[cs..q.start].iter().collect() });
-                last_ok_end = Some(q.end);
+                ok_ends.push(q.end);
             }
             continue;
         }
@@ -333,7 +338,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < 4 {
                 let sep = chars[k - 1];
                 let pcs = clause_start(chars, k - 1);
-                let chained = last_ok_end.map_or(false, |e| e > pcs && e < k) || matches!(sep, '：' | ':');
+                let chained = ok_ends.iter().any(|&e| e > pcs && e < k) || matches!(sep, '：' | ':');
                 if !chained {
                     break;
                 }
@@ -348,7 +353,13 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
                 hops += 1;
             }
         }
-        let Some(v) = verb else { continue };
+        let Some(v) = verb.or_else(|| {
+            // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
+            let noun = pre.iter().filter(|c| c.pos >= prev_end).chain(post.iter()).find(|c| matches!(c.tag, "hazard" | "dispute"))?;
+            Some(Cue { pos: noun.pos, len: 0, tag: if noun.tag == "hazard" { "rectify" } else { "resolve" } })
+        }) else {
+            continue;
+        };
         // Money: a strong verb of this clause beats an 'involve' noun, and an 'involve' noun of this clause
         // beats a verb of an earlier one.
         let mut vtag = v.tag;
@@ -374,8 +385,25 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         let Some(metric) = decide(unit, Some(vtag), &verbs, &nouns) else { continue };
         let nouns_text: String = chars[cs..ce].iter().collect();
         found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text });
-        last_ok_end = Some(q.end);
+        ok_ends.push(q.end);
     }
+    // A headline repeats the article's figures (破获刑案147起，刑事打处160人！): a figure of a heading line
+    // that the body gives again is the body's.
+    let heading = |pos: usize| {
+        let si = text.sentence_of(pos);
+        let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
+        let last = chars[s..e].iter().rev().find(|c| !c.is_whitespace()).copied();
+        e - s < 40 && !matches!(last, Some('。'))
+    };
+    let found: Vec<Found> = {
+        let keys: Vec<(String, ValueUnit, bool)> = found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
+        found
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !(keys[*i].2 && keys.iter().enumerate().any(|(j, k)| j != *i && !k.2 && k.0 == keys[*i].0 && k.1 == keys[*i].1)))
+            .map(|(_, f)| f)
+            .collect()
+    };
     // Facts.
     let mut out: Vec<(Outcome, bool, usize)> = Vec::new();
     for f in found {
@@ -383,7 +411,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         let (cs, ce) = (clause_start(chars, q.start), clause_end(chars, q.end));
         let si = text.sentence_of(q.start);
         let (ss, se) = text.sentences.get(si).copied().unwrap_or((0, chars.len()));
-        let explicit_campaign = camps.mentions.iter().any(|m| m.start >= ss && m.start < se);
+        let explicit_campaign = camps.mentions.iter().any(|m| !m.weak && m.start >= ss && m.start < se);
         let campaign = camps.in_scope(text, q.start);
         let period = find_period(&chars[ss..se.min(ss + 30)], r);
         let outcome = Outcome {

@@ -4,7 +4,9 @@
 use crate::Evidence;
 
 /// Sentence-ending characters (a sentence is the scope of one subject and one governing verb list).
-pub const SENTENCE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '…'];
+pub const SENTENCE_END: &[char] = &['。', '！', '？', '!', '?', '\n'];
+/// A line ending in one of these is a line of its own (no sentence runs on past it).
+const SOFT_BREAK_BLOCKERS: &[char] = &['。', '！', '？', '!', '?', '；', ';', '：', ':', '”', '」', '』', '）', ')', '》', '…'];
 /// Clause-ending characters (the evidence unit of an outcome).
 pub const CLAUSE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…'];
 
@@ -16,6 +18,8 @@ pub struct Text<'a> {
     pub body: &'a str,
     /// Byte offset in `body` of each char, plus `body.len()` at the end.
     body_bytes: Vec<usize>,
+    /// For each char of `chars`, its char offset in `body` (plus the body's length at the end).
+    orig: Vec<usize>,
     /// Sentences as char ranges `[start, end)`, in order; every char of the text is in exactly one.
     pub sentences: Vec<(usize, usize)>,
     /// Paragraph index of each sentence.
@@ -24,16 +28,45 @@ pub struct Text<'a> {
 
 impl<'a> Text<'a> {
     pub fn new(body: &'a str, simplified: &str) -> Text<'a> {
-        let mut chars: Vec<char> = simplified.chars().collect();
+        let mut sc: Vec<char> = simplified.chars().collect();
         let mut body_bytes: Vec<usize> = body.char_indices().map(|(i, _)| i).collect();
         body_bytes.push(body.len());
         // Defensive: should the two ever differ in length, the rules read only what both have.
-        let n = chars.len().min(body_bytes.len() - 1);
-        chars.truncate(n);
-        body_bytes.truncate(n + 1);
-        if body_bytes.len() < n + 1 {
-            body_bytes.push(body.len());
+        let total = sc.len().min(body_bytes.len() - 1);
+        sc.truncate(total);
+        body_bytes.truncate(total + 1);
+        // Line breaks that a page layout put inside a sentence (…在对重\n\n点场所…) are dropped, so that
+        // the rules read the sentence whole; `orig` maps each kept char back to the body.
+        let mut chars = Vec::with_capacity(total);
+        let mut orig = Vec::with_capacity(total + 1);
+        let mut line_len = 0usize;
+        let mut i = 0;
+        while i < total {
+            let c = sc[i];
+            if c == '\n' || c == '\r' {
+                let mut j = i;
+                while j < total && sc[j].is_whitespace() {
+                    j += 1;
+                }
+                let prev = chars.iter().rev().find(|c: &&char| !c.is_whitespace()).copied();
+                let next = sc.get(j).copied();
+                let soft = line_len >= 15
+                    && prev.map_or(false, |p| !SOFT_BREAK_BLOCKERS.contains(&p))
+                    && next.map_or(false, |n| is_han(n) || n.is_ascii_digit() || matches!(n, '，' | '、' | '。' | '；'));
+                if soft {
+                    i = j;
+                    continue;
+                }
+                line_len = 0;
+            } else {
+                line_len += 1;
+            }
+            chars.push(c);
+            orig.push(i);
+            i += 1;
         }
+        orig.push(total);
+        let n = chars.len();
         let mut sentences = Vec::new();
         let mut paragraph_of = Vec::new();
         let mut start = 0;
@@ -44,7 +77,7 @@ impl<'a> Text<'a> {
             if SENTENCE_END.contains(&c) {
                 let mut end = i + 1;
                 // A closing quote or bracket after the stop belongs to the sentence.
-                while end < n && matches!(chars[end], '”' | '’' | '」' | '』' | ')' | '）' | '…') {
+                while end < n && matches!(chars[end], '”' | '’' | '」' | '』' | ')' | '）') {
                     end += 1;
                 }
                 sentences.push((start, end));
@@ -62,7 +95,7 @@ impl<'a> Text<'a> {
             sentences.push((start, n));
             paragraph_of.push(para);
         }
-        Text { chars, body, body_bytes, sentences, paragraph_of }
+        Text { chars, orig, body, body_bytes, sentences, paragraph_of }
     }
 
     pub fn len(&self) -> usize {
@@ -87,8 +120,9 @@ impl<'a> Text<'a> {
         while end > start && self.chars[end - 1].is_whitespace() {
             end -= 1;
         }
-        let text = self.body[self.body_bytes[start]..self.body_bytes[end]].to_string();
-        Evidence { start, end, text }
+        let (os, oe) = if end > start { (self.orig[start], self.orig[end - 1] + 1) } else { (self.orig[start], self.orig[start]) };
+        let text = self.body[self.body_bytes[os]..self.body_bytes[oe]].to_string();
+        Evidence { start: os, end: oe, text }
     }
 
     /// The clause around `pos`: from after the previous clause stop to the next one (inclusive of neither).
@@ -197,6 +231,19 @@ mod tests {
         assert_eq!(ev.text, "乙縣抓獲2人");
         assert_eq!((ev.start, ev.end), (11, 17));
         assert_eq!(t.clause_around(3), (0, 10));
+    }
+
+    #[test]
+    fn layout_breaks_inside_a_sentence_are_read_through() {
+        let body = "今年以来，全市公安机关在对重点场所的清查中破获一起赌博\n\n团伙案，抓获6人。\n小标题\n正文开始。";
+        let t = Text::new(body, body);
+        let s: String = t.chars.iter().collect();
+        assert!(s.contains("赌博团伙案"));
+        assert!(s.contains("小标题\n正文"));
+        let p = s.find("团伙").map(|b| s[..b].chars().count()).unwrap();
+        let ev = t.evidence(p, p + 2);
+        assert_eq!(ev.text, "团伙");
+        assert_eq!(body.chars().skip(ev.start).take(2).collect::<String>(), "团伙");
     }
 
     #[test]
