@@ -668,13 +668,13 @@ mod tests {
 
     #[test]
     fn branches_of_a_city() {
-        let o = orgs("", "湖北省鄂州市公安局鄂城区分局凤凰派出所民警出警。华容区公安分局庙岭派出所查获煤气。");
-        let a = o.agency("鄂州市公安局鄂城区分局").expect("branch");
-        assert_eq!(a.parent.as_deref(), Some("鄂州市公安局"));
+        let o = orgs("", "浙江省温州市公安局鹿城区分局五马派出所民警巡逻。瓯海区公安分局梧田派出所查获假酒。");
+        let a = o.agency("温州市公安局鹿城区分局").expect("branch");
+        assert_eq!(a.parent.as_deref(), Some("温州市公安局"));
         assert_eq!(a.level, AgencyLevel::County);
-        assert!(o.agency("鄂州市公安局华容区分局").is_some());
-        let u = o.unit("鄂州市公安局华容区分局庙岭派出所").expect("unit");
-        assert_eq!(u.name, "庙岭派出所");
+        assert!(o.agency("温州市公安局瓯海区分局").is_some());
+        let u = o.unit("温州市公安局瓯海区分局梧田派出所").expect("unit");
+        assert_eq!(u.name, "梧田派出所");
     }
 
     #[test]
