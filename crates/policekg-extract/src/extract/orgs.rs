@@ -311,7 +311,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             let mut label = o.division_agency(g, div);
             let mut end = aend;
             if *anchor == "公安局" {
-                // 荆门市公安局月亮湖分局, 湖北省鄂州市公安局鄂城区分局.
+                // 温州市公安局鹿城区分局, 浙江省杭州市公安局西湖区分局.
                 if let Some((bend, name)) = branch_after(chars, aend) {
                     let inner = place_chain(g, chars, bend - 2, Some(div), None).1;
                     let inner_label = inner.last().filter(|&&x| g.within(x, div) && g.divisions[x].level == Level::County).map(|&x| o.division_agency(g, x));
