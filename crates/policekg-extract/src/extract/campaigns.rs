@@ -296,7 +296,8 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
                 })
                 .collect();
             counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            let lead_end = text.sentences.get(2).map_or(n, |s| s.1);
+            // The lead: the first five sentences of substance (site names and bylines are short).
+            let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(4).map_or(n, |s| s.1);
             counts.into_iter().find(|(k, first, _)| *k >= 2 || *first < lead_end).map(|x| x.2)
         });
     // A main campaign that is the parent of a more specific one named in the lead: the specific one.

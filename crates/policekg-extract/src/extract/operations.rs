@@ -17,14 +17,17 @@ fn usable(chars: &[char], m: &DateMention) -> bool {
     !range_end && m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
 }
 
-pub fn find_operations(text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Operation, usize)> {
+pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Operation, usize)> {
     let chars = &text.chars;
     let dates: Vec<DateMention> = find_dates(chars, r).into_iter().filter(|m| usable(chars, m)).collect();
     let mut out: Vec<(Operation, usize)> = Vec::new();
     for (si, &(s, e)) in text.sentences.iter().enumerate() {
         // The first action verb of the sentence.
-        let Some(vpos) = (s..e).find(|&p| ACTIONS.iter().any(|w| at(chars, p, w))) else { continue };
-        let verb = ACTIONS.iter().filter(|w| at(chars, vpos, w)).max_by_key(|w| w.chars().count()).copied().unwrap_or("");
+        // Read with the cue lexicon, so that no verb is read inside another word (巡查获取).
+        let tokens = super::outcomes::cues_in(lex, chars, s, e);
+        let Some(tok) = tokens.iter().find(|c| ACTIONS.iter().any(|w| w.chars().count() == c.len && at(chars, c.pos, w))) else { continue };
+        let vpos = tok.pos;
+        let verb = ACTIONS.iter().find(|w| w.chars().count() == tok.len && at(chars, vpos, w)).copied().unwrap_or("");
         // A suspect's own deeds (交代, 供述) are not police actions.
         if (s..vpos).any(|p| ["交代", "交待", "供述", "被骗"].iter().any(|w| at(chars, p, w))) {
             continue;

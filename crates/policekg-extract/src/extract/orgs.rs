@@ -501,7 +501,7 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             }
             k -= 1;
         }
-        if i - k > limit {
+        if i - k > limit || (*bare && i - k > 4 && parent.is_none()) {
             i = kend;
             continue;
         }
@@ -612,7 +612,15 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
             }
             let chain_end = ms[last].end;
             let after_bad = NOT_SUBJECT_AFTER.iter().any(|w| super::text::at(chars, chain_end, w))
-                || (chain_end < e && super::text::is_open_quote(chars[chain_end]) && !ms.iter().any(|x| x.start == chain_end + 1))
+                || {
+                    // A time phrase (湖北省公安机关“7·25”专项行动以来): the agency only qualifies it.
+                    let mut p = chain_end;
+                    while p < e && p - chain_end < 16 && !matches!(chars[p], '，' | ',' | '。' | '；' | '、') {
+                        p += 1;
+                    }
+                    let phrase: String = chars[chain_end..p].iter().collect();
+                    phrase.ends_with("以来") || phrase.ends_with("期间") || phrase.ends_with("中")
+                }
                 || NOT_SUBJECT_AFTER.iter().any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
             if !before_bad && !after_bad {
                 cands.push(&ms[last]);

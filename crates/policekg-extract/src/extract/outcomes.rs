@@ -28,10 +28,10 @@ struct Quantity {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Cue {
-    pos: usize,
-    len: usize,
-    tag: &'static str,
+pub struct Cue {
+    pub pos: usize,
+    pub len: usize,
+    pub tag: &'static str,
 }
 
 const VERBS: &[&str] = &[
@@ -43,7 +43,7 @@ fn is_verb(t: &str) -> bool {
     VERBS.contains(&t)
 }
 
-fn cues_in(lex: &Lexicon, chars: &[char], s: usize, e: usize) -> Vec<Cue> {
+pub fn cues_in(lex: &Lexicon, chars: &[char], s: usize, e: usize) -> Vec<Cue> {
     let mut out = Vec::new();
     let mut p = s;
     while p < e {
@@ -128,6 +128,10 @@ fn clause_end(chars: &[char], pos: usize) -> usize {
 
 /// Decides the unit of a classifier that leaves it to the noun (个, 户, 处, 件).
 fn noun_unit(unit_text: &str, nouns: &[&str]) -> ValueUnit {
+    // The head noun is the last one of the phrase (电信网络诈骗窝点: 窝点).
+    let head = nouns.iter().rev().find(|t| matches!(**t, "account" | "gang" | "family" | "den" | "person" | "fugitive" | "case" | "hazard" | "dispute"));
+    let single = head.map(|h| vec![*h]).unwrap_or_default();
+    let nouns: &[&str] = &single;
     let has = |t: &str| nouns.contains(&t);
     if has("account") {
         return ValueUnit::Account;
@@ -273,7 +277,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             post_end = post_end.min((q.end..next.start).rev().find(|&p| chars[p] == '、').unwrap_or(next.start));
         }
         let post_all = cues_in(lex, chars, q.end, post_end);
-        let post: Vec<Cue> = post_all.iter().filter(|c| is_verb(c.tag) || c.pos < q.end + 14).copied().collect();
+        let post: Vec<Cue> = post_all.clone();
         // Not a result: headcounts of police, traffic, population, durations.
         let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
         if near_post.iter().any(|c| matches!(c.tag, "police" | "skip")) || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time")) {
