@@ -6,7 +6,7 @@
 //! re-building a document replaces exactly its facts.
 
 use crate::vocab::{dcterms, org, pk, prov, qb, rdf, rdfs, skos, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Subject, Term};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use policekg_extract::{AgencyLevel, Article, Comparison, Direction, Evidence, Extraction};
 use sha2::{Digest, Sha256};
 
@@ -352,14 +352,39 @@ fn date_literal(d: &str) -> Literal {
     }
 }
 
+/// What may stand as an object: nodes (owned or borrowed) and literals.
+trait ObjectTerm {
+    fn into_term(self) -> Term;
+}
+impl ObjectTerm for &NamedNode {
+    fn into_term(self) -> Term {
+        self.clone().into()
+    }
+}
+impl ObjectTerm for NamedNode {
+    fn into_term(self) -> Term {
+        self.into()
+    }
+}
+impl ObjectTerm for NamedNodeRef<'_> {
+    fn into_term(self) -> Term {
+        self.into_owned().into()
+    }
+}
+impl ObjectTerm for Literal {
+    fn into_term(self) -> Term {
+        self.into()
+    }
+}
+
 struct GraphWriter {
     graph: GraphName,
     quads: Vec<Quad>,
 }
 
 impl GraphWriter {
-    fn add(&mut self, s: impl Into<Subject>, p: NamedNodeRef<'_>, o: impl Into<Term>) {
-        self.quads.push(Quad::new(s, p, o, self.graph.clone()));
+    fn add(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: impl ObjectTerm) {
+        self.quads.push(Quad::new(s.clone(), p, o.into_term(), self.graph.clone()));
     }
 
     fn alt_labels(&mut self, s: &NamedNode, label: &str, alts: &[String]) {
