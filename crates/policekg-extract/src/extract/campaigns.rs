@@ -300,7 +300,15 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
             let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(4).map_or(n, |s| s.1);
             counts.into_iter().find(|(k, first, _)| *k >= 2 || *first < lead_end).map(|x| x.2)
         });
-    // A main campaign that is the parent of a more specific one named in the lead: the specific one.
+    // A main campaign that is the parent of a more specific one named in the lead: the specific one
+    // (以“雷火2022”为牵引，开展“春季攻势”: the figures that follow are the 春季攻势's).
+    let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(2).map_or(n, |s| s.1);
+    let main = main.map(|m| {
+        out.iter()
+            .find(|c| c.part_of.as_deref() == Some(m.as_str()) && mentions.iter().any(|x| !x.weak && x.label == c.label && x.start < lead_end))
+            .map(|c| c.label.clone())
+            .unwrap_or(m)
+    });
     Campaigns { campaigns: out, mentions, main }
 }
 

@@ -32,7 +32,12 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
         if (s..vpos).any(|p| ["交代", "交待", "供述", "被骗"].iter().any(|w| at(chars, p, w))) {
             continue;
         }
-        let in_sentence = dates.iter().filter(|m| m.start >= s && m.start < vpos).last().copied();
+        let in_sentence = dates
+            .iter()
+            .filter(|m| m.start >= s && m.start < vpos)
+            .last()
+            .or_else(|| dates.iter().find(|m| m.start >= vpos && m.start < e))
+            .copied();
         let date = in_sentence.or_else(|| {
             // The date of the sentence just before, in the same paragraph, when no time passed between.
             if si == 0 || text.paragraph_of.get(si - 1) != text.paragraph_of.get(si) {

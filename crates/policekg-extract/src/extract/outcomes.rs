@@ -387,7 +387,11 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         };
         let unit = if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report") { ValueUnit::Case } else { unit };
         let Some(metric) = decide(unit, Some(vtag), &verbs, &nouns) else { continue };
-        let nouns_text: String = chars[cs..ce].iter().collect();
+        let mut nouns_text: String = chars[noun_from.min(q.start)..q.start].iter().collect();
+        nouns_text.extend(chars[q.end..post_end.max(q.end)].iter());
+        if lex.crime_type(&nouns_text).is_none() {
+            nouns_text = chars[cs..ce].iter().collect();
+        }
         found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text });
         ok_ends.push(q.end);
     }
