@@ -30,6 +30,10 @@ pub struct Gazetteer {
     /// Full, short and former names -> divisions bearing them.
     pub by_name: HashMap<String, Vec<usize>>,
     pub max_name_len: usize,
+    /// First and last chars of all names, to skip most positions without a lookup.
+    /// Name lengths by first char and by last char (longest first), so a position costs a lookup or two.
+    first_chars: HashMap<char, Vec<usize>>,
+    last_chars: HashMap<char, Vec<usize>>,
 }
 
 /// Direct-controlled municipalities: their organ is a 公安局 of provincial level.
@@ -88,7 +92,20 @@ impl Gazetteer {
                 }
             }
         }
-        Ok(Gazetteer { divisions, by_name, max_name_len })
+        let mut first_chars: HashMap<char, Vec<usize>> = HashMap::new();
+        let mut last_chars: HashMap<char, Vec<usize>> = HashMap::new();
+        for k in by_name.keys() {
+            let n = k.chars().count();
+            if let (Some(f), Some(l)) = (k.chars().next(), k.chars().last()) {
+                first_chars.entry(f).or_default().push(n);
+                last_chars.entry(l).or_default().push(n);
+            }
+        }
+        for v in first_chars.values_mut().chain(last_chars.values_mut()) {
+            v.sort_unstable_by(|a, b| b.cmp(a));
+            v.dedup();
+        }
+        Ok(Gazetteer { divisions, by_name, max_name_len, first_chars, last_chars })
     }
 
     pub fn builtin() -> Gazetteer {
@@ -136,9 +153,17 @@ impl Gazetteer {
     /// Divisions whose name ends exactly at `end` in `chars`, longest name first: (start, candidates).
     pub fn names_ending_at(&self, chars: &[char], end: usize) -> Vec<(usize, &Vec<usize>)> {
         let mut out = Vec::new();
-        let max = self.max_name_len.min(end);
-        for len in (2..=max).rev() {
-            let s: String = chars[end - len..end].iter().collect();
+        if end == 0 || end > chars.len() {
+            return out;
+        }
+        let Some(lens) = self.last_chars.get(&chars[end - 1]) else { return out };
+        let mut s = String::with_capacity(64);
+        for &len in lens {
+            if len > end {
+                continue;
+            }
+            s.clear();
+            s.extend(&chars[end - len..end]);
             if let Some(v) = self.by_name.get(&s) {
                 out.push((end - len, v));
             }
@@ -149,9 +174,17 @@ impl Gazetteer {
     /// Divisions whose name starts at `pos`, longest first: (end, candidates).
     pub fn names_starting_at(&self, chars: &[char], pos: usize) -> Vec<(usize, &Vec<usize>)> {
         let mut out = Vec::new();
-        let max = self.max_name_len.min(chars.len().saturating_sub(pos));
-        for len in (2..=max).rev() {
-            let s: String = chars[pos..pos + len].iter().collect();
+        if pos >= chars.len() {
+            return out;
+        }
+        let Some(lens) = self.first_chars.get(&chars[pos]) else { return out };
+        let mut s = String::with_capacity(64);
+        for &len in lens {
+            if pos + len > chars.len() {
+                continue;
+            }
+            s.clear();
+            s.extend(&chars[pos..pos + len]);
             if let Some(v) = self.by_name.get(&s) {
                 out.push((pos + len, v));
             }

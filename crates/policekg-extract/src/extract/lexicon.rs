@@ -111,6 +111,9 @@ pub struct Lexicon {
     pub campaign_not: Vec<String>,
     /// Crime words -> crime type; longest first.
     pub crime_types: Vec<(String, String)>,
+    /// First chars of cue words and classifiers (most positions start none).
+    cue_first: std::collections::HashSet<char>,
+    classifier_first: std::collections::HashSet<char>,
 }
 
 fn static_tag(tags: &'static [&'static str], t: &str) -> &'static str {
@@ -148,6 +151,8 @@ impl Lexicon {
             rows("agency_refs.tsv", refs, 2, Some(REF_TAGS))?.into_iter().map(|(_, f)| (f[0].to_string(), static_tag(REF_TAGS, f[1]))).collect();
         ar.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         let mut lex = Lexicon {
+            cue_first: cue.keys().filter_map(|k| k.chars().next()).collect(),
+            classifier_first: cl.keys().filter_map(|k| k.chars().next()).collect(),
             classifier_lens: lens_desc(cl.keys()),
             classifiers: cl,
             cue_lens: lens_desc(cue.keys()),
@@ -191,9 +196,14 @@ impl Lexicon {
 
     /// The longest classifier at `pos`: (text length, classifier, text).
     pub fn classifier_at(&self, chars: &[char], pos: usize) -> Option<(usize, Classifier, String)> {
+        if pos >= chars.len() || !self.classifier_first.contains(&chars[pos]) {
+            return None;
+        }
+        let mut s = String::new();
         for &len in &self.classifier_lens {
             if pos + len <= chars.len() {
-                let s: String = chars[pos..pos + len].iter().collect();
+                s.clear();
+                s.extend(&chars[pos..pos + len]);
                 if let Some(c) = self.classifiers.get(&s) {
                     return Some((len, *c, s));
                 }
@@ -204,9 +214,14 @@ impl Lexicon {
 
     /// The longest cue word starting at `pos`: (length, tag).
     pub fn cue_at(&self, chars: &[char], pos: usize) -> Option<(usize, &'static str)> {
+        if pos >= chars.len() || !self.cue_first.contains(&chars[pos]) {
+            return None;
+        }
+        let mut s = String::with_capacity(16);
         for &len in &self.cue_lens {
             if pos + len <= chars.len() {
-                let s: String = chars[pos..pos + len].iter().collect();
+                s.clear();
+                s.extend(&chars[pos..pos + len]);
                 if let Some(t) = self.cues.get(&s) {
                     return Some((len, *t));
                 }
