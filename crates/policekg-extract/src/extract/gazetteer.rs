@@ -81,6 +81,16 @@ impl Gazetteer {
                 names.push(s.clone());
             }
             names.extend(d.former.iter().cloned());
+            // 恩施州 for 恩施土家族苗族自治州, 长阳县 for 长阳土家族自治县.
+            if let Some(short) = &d.short {
+                if d.name.ends_with("自治州") {
+                    names.push(format!("{short}州"));
+                } else if d.name.ends_with("自治县") {
+                    names.push(format!("{short}县"));
+                } else if d.name.ends_with("地区") || d.name.ends_with("林区") {
+                    names.push(format!("{short}区"));
+                }
+            }
             for n in names {
                 if n.chars().count() < 2 || GENERIC.contains(&n.as_str()) {
                     continue;
@@ -294,6 +304,15 @@ mod tests {
         let xt = find(&g, "仙桃市");
         assert_eq!(g.organ(xt).2.map(|p| g.divisions[p].name.clone()), Some("湖北省".into()));
         assert!(!g.by_name.contains_key("城区"));
+    }
+
+    #[test]
+    fn autonomous_areas_by_their_usual_short_forms() {
+        let g = Gazetteer::builtin();
+        assert_eq!(g.divisions[find(&g, "恩施州")].name, "恩施土家族苗族自治州");
+        assert_eq!(g.organ(find(&g, "恩施州")).0, "恩施土家族苗族自治州公安局");
+        assert_eq!(g.divisions[find(&g, "新疆")].name, "新疆维吾尔自治区");
+        assert_eq!(g.organ(find(&g, "新疆")).0, "新疆维吾尔自治区公安厅");
     }
 
     #[test]

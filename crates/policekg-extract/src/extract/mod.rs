@@ -46,7 +46,9 @@ impl Extractor {
     pub fn extract(&self, article: &Article) -> Extraction {
         let simplified = if article.simplified.chars().count() == article.body.chars().count() { &article.simplified } else { &article.body };
         let text = text::Text::new(&article.body, simplified);
+        // A Traditional title is read in Simplified script, like the body.
         let title = article.title.clone().unwrap_or_default();
+        let title = if article.simplified != article.body { crate::ingest::script::to_simplified_chars(&title) } else { title };
         let refdate = article.date.as_deref().and_then(dates::parse_iso).or_else(|| {
             let mut all: Vec<char> = title.chars().collect();
             all.extend(text.chars.iter());

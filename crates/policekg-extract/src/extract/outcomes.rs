@@ -36,7 +36,7 @@ pub struct Cue {
 
 const VERBS: &[&str] = &[
     "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze", "recover",
-    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent",
+    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "pursue",
 ];
 
 fn is_verb(t: &str) -> bool {
@@ -191,6 +191,7 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                     "suspects_arrested"
                 }
             }
+            "pursue" => "fugitives_caught",
             "detain" => "suspects_detained",
             "punish" => "suspects_punished",
             "rescue" => "victims_rescued",
@@ -204,7 +205,7 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                 "hazards_rectified"
             } else {
                 match v {
-                    "solve" => "cases_solved",
+                    "solve" | "punish" => "cases_solved",
                     "report" => "incidents_reported",
                     "resolve" => "disputes_resolved",
                     "rectify" => "hazards_rectified",
@@ -356,6 +357,10 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
                 k = pcs;
                 hops += 1;
             }
+        }
+        // 破获案件120起，同比增加15起: the second number is a change, not a count.
+        if pre.iter().any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= prev_end.max(verb_before.map_or(0, |v| v.pos))) {
+            continue;
         }
         let Some(v) = verb.or_else(|| {
             // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
