@@ -204,9 +204,11 @@ fn place_chain(g: &Gazetteer, chars: &[char], end: usize, city: Option<usize>, p
 }
 
 /// Counts places named in the text and picks the article's city and province.
-fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Option<usize>) {
+fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Option<usize>, Option<usize>) {
     let mut pref: HashMap<usize, (usize, usize)> = HashMap::new(); // div -> (count, first)
     let mut prov: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut county: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut county_in_title: Vec<usize> = Vec::new();
     let mut scan = |cs: &[char], weight: usize, offset: usize| {
         let mut i = 0;
         while i < cs.len() {
@@ -217,6 +219,14 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
             let hits = g.names_starting_at(cs, i);
             if let Some((e, cands)) = hits.into_iter().next() {
                 let d = g.choose(cands, None, None);
+                let name_len = e - i;
+                if cands.len() == 1 && g.divisions[d].level == Level::County && name_len >= 3 && g.divisions[d].name.chars().count() == name_len {
+                    let en = county.entry(d).or_insert((0, offset + i));
+                    en.0 += weight;
+                    if weight > 1 {
+                        county_in_title.push(d);
+                    }
+                }
                 if cands.len() == 1 || g.divisions[d].level != Level::County {
                     if let Some(pf) = g.prefecture_of(d) {
                         let en = pref.entry(pf).or_insert((0, offset + i));
@@ -234,10 +244,16 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
     };
     scan(title, 3, 0);
     scan(chars, 1, title.len());
-    let best = |m: &HashMap<usize, (usize, usize)>| m.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(k, _)| *k);
+    let best = |m: &HashMap<usize, (usize, usize)>| m.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0))).map(|(k, _)| *k);
     let city = best(&pref);
     let province = city.map(|c| g.province_of(c)).or_else(|| best(&prov));
-    (city, province)
+    // The article's county: named in the title, or named as often as its city.
+    let county = best(&county).filter(|c| {
+        let n = county[c].0;
+        county_in_title.contains(c) || city.map_or(true, |ci| n >= pref.get(&ci).map_or(0, |x| x.0))
+    });
+    let county = county.filter(|c| city.map_or(true, |ci| g.within(*c, ci)));
+    (city, province, county)
 }
 
 const ANCHORS: &[&str] = &["公安部", "公安分局", "公安机关", "公安厅", "公安局", "分局", "公安", "警方", "局", "厅"];
@@ -247,9 +263,10 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
     let chars = &text.chars;
     let title_chars: Vec<char> = title.chars().collect();
     let mut o = Orgs::default();
-    let (city, province) = context(g, chars, &title_chars);
+    let (city, province, county) = context(g, chars, &title_chars);
     o.city = city;
     o.province = province;
+    o.county = county;
     let mut title_mentions: Vec<String> = Vec::new();
     for (cs, is_title) in [(&title_chars[..], true), (&chars[..], false)] {
         let found = scan_agencies(g, lex, cs, &mut o);
@@ -275,7 +292,7 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         .iter()
         .find(|l| o.agency_index.contains_key(*l))
         .cloned()
-        .or_else(|| counts.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(l, _)| l.to_string()));
+        .or_else(|| counts.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0))).map(|(l, _)| l.to_string()));
     // Units.
     find_units(g, lex, text, &mut o);
     o.mentions.sort_by_key(|m| (m.start, m.end));
@@ -337,11 +354,25 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 let d = *chain.last().unwrap_or(&0);
                 let d = if target.contains("province") { g.province_of(d) } else { g.prefecture_of(d).unwrap_or(d) };
                 resolved = Some((cs, o.division_agency(g, d)));
+            } else if target.starts_with("last-") {
+                // 该局, 该厅: the last 局 (厅) named as an actor, not one named in 按照…部署.
+                let want = if *target == "last-province" { "厅" } else { "局" };
+                let last = out
+                    .iter()
+                    .rev()
+                    .find(|m: &&(usize, usize, String, String)| {
+                        (m.2.ends_with(want) || (want == "局" && m.2.ends_with("分局")))
+                            && !NOT_SUBJECT_BEFORE.iter().any(|w| ends_at(chars, m.0, w))
+                    })
+                    .map(|m| m.2.clone());
+                if let Some(l) = last {
+                    resolved = Some((fstart, l));
+                }
             } else {
                 let div = match *target {
-                    "province" | "last-province" => o.province,
-                    "city" | "last-city" => o.city,
-                    "county" | "last-county" => o.county,
+                    "province" => o.province,
+                    "city" => o.city,
+                    "county" => o.county,
                     _ => None,
                 };
                 if let Some(d) = div {
@@ -366,6 +397,10 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             if i >= name_start + 2 {
                 let name: String = chars[name_start..i].iter().collect();
                 let name = name.trim_end_matches("公安").to_string();
+                if ["公安", "局", "厅", "部", "队", "所"].iter().any(|k| name.contains(k)) {
+                    i += 1;
+                    continue;
+                }
                 let prev = out.last().filter(|m: &&(usize, usize, String, String)| m.1 == name_start).map(|m| m.2.clone());
                 let city_label = prev.or_else(|| o.city.map(|c| o.division_agency(g, c)));
                 if let Some(cl) = city_label {
@@ -394,7 +429,7 @@ fn branch_after(chars: &[char], pos: usize) -> Option<(usize, String)> {
             }
             let name: String = chars[pos..j].iter().collect();
             let name = name.trim_end_matches("公安").to_string();
-            if name.chars().count() < 2 || ["支队", "大队", "派出所", "中心"].iter().any(|k| name.contains(k)) {
+            if name.chars().count() < 2 || ["支队", "大队", "派出所", "中心", "公安", "局", "厅", "部"].iter().any(|k| name.contains(k)) {
                 return None;
             }
             return Some((j + 2, name));
@@ -619,7 +654,7 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
                         p += 1;
                     }
                     let phrase: String = chars[chain_end..p].iter().collect();
-                    phrase.ends_with("以来") || phrase.ends_with("期间") || phrase.ends_with("中")
+                    ["以来", "期间", "行动中", "攻势中", "会战中", "斗争中"].iter().any(|w| phrase.ends_with(w))
                 }
                 || NOT_SUBJECT_AFTER.iter().any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
             if !before_bad && !after_bad {
