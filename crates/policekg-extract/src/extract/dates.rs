@@ -224,7 +224,8 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
             year = chars[j..j + 4].iter().collect::<String>().parse().unwrap_or(r.year);
             j += 5;
         }
-        if at(chars, j, "以来") || at(chars, j, "年初以来") {
+        // 今年以来, 2021年以来 (a year must be written: 行动开展以来 is no calendar period).
+        if (j > i && at(chars, j, "以来")) || at(chars, j, "年初以来") {
             return Some((format!("{year:04}-01-01"), r.month.and(Some(iso_ref(r)))));
         }
         if at(chars, j, "上半年") {

@@ -62,7 +62,10 @@ pub const CUE_TAGS: &[&str] = &[
     "time", "plain", "pursue",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
-pub const REF_TAGS: &[&str] = &["national", "province", "city", "county", "last-province", "last-city", "last-county", "actor"];
+pub const REF_TAGS: &[&str] = &[
+    "national", "province", "city", "county", "last-province", "last-city", "last-county", "region", "scope-city", "scope-province",
+    "scope-county", "scope-region", "actor",
+];
 pub const CAMPAIGN_TAGS: &[&str] = &["umbrella", "name", "suffix", "tail", "parent", "not"];
 pub const UNIT_CODES: &[&str] = &["case", "person", "person-time", "group", "den", "item", "account", "gram", "CNY", "percent", "other", "*"];
 

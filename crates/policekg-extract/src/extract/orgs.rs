@@ -297,6 +297,23 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
     find_units(g, lex, text, &mut o);
     o.mentions.sort_by_key(|m| (m.start, m.end));
     compute_subjects(text, &mut o);
+    // A sentence that names no agency but speaks of 全市, 全省 … at its head is that agency's.
+    for si in 0..text.sentences.len() {
+        if o.subjects[si].is_some() {
+            continue;
+        }
+        let (s, e) = text.sentences[si];
+        let head_end = e.min(s + 14);
+        let hit = lex.agency_refs.iter().filter(|(_, t)| t.starts_with("scope-")).find_map(|(form, t)| {
+            (s..head_end).find(|&p| at(chars, p, form) && !at(chars, p + form.chars().count(), "公安")).map(|p| (p, *t))
+        });
+        if let Some((_, t)) = hit {
+            if let Some(d) = scope_division(g, &o, t) {
+                let label = o.division_agency(g, d);
+                o.subjects[si] = Some(label);
+            }
+        }
+    }
     o
 }
 
@@ -344,7 +361,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
         // Relative forms from the lexicon (市公安局, 全市公安机关, 省厅, 该局 ...), unless a place precedes.
         let mut resolved: Option<(usize, String)> = None;
         for (form, target) in &lex.agency_refs {
-            if !ends_at(chars, aend, form) || *target == "actor" || *target == "national" {
+            if !ends_at(chars, aend, form) || *target == "actor" || *target == "national" || target.starts_with("scope-") {
                 continue;
             }
             let fstart = aend - form.chars().count();
@@ -369,13 +386,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                     resolved = Some((fstart, l));
                 }
             } else {
-                let div = match *target {
-                    "province" => o.province,
-                    "city" => o.city,
-                    "county" => o.county,
-                    _ => None,
-                };
-                if let Some(d) = div {
+                if let Some(d) = scope_division(g, o, target) {
                     resolved = Some((fstart, o.division_agency(g, d)));
                 }
             }
@@ -417,6 +428,21 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
         i += 1;
     }
     out
+}
+
+/// The division a relative form points at (province, city, county, or 全区: the autonomous region or
+/// the county).
+fn scope_division(g: &Gazetteer, o: &Orgs, target: &str) -> Option<usize> {
+    match target.trim_start_matches("scope-") {
+        "province" => o.province,
+        "city" => o.city,
+        "county" => o.county,
+        "region" => match o.province {
+            Some(p) if g.divisions[p].name.ends_with("自治区") => Some(p),
+            _ => o.county,
+        },
+        _ => None,
+    }
 }
 
 /// After `公安局` at `pos`: `XX分局` or `XX公安分局` within a few chars: (end, name without 公安).
