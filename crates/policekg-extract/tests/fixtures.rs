@@ -164,3 +164,19 @@ fn extraction_is_deterministic() {
         assert_eq!(extract(&a), extract(&a));
     }
 }
+
+#[test]
+fn traditional_fixture_through_ingest_gives_the_same_outcomes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let txt = dir.join("bj_beijing_jingwang_traditional.txt");
+    let bytes = std::fs::read(&txt).unwrap();
+    let a = policekg_extract::ingest::parse_document("bj", "bj", policekg_extract::ingest::InputKind::Text, &bytes).unwrap();
+    let by_hand = article(&dir.join("bj_beijing_jingwang_traditional.json"));
+    let x = extract(&a);
+    let y = extract(&by_hand);
+    let brief = |x: &Extraction| x.outcomes.iter().map(|o| (o.metric.clone(), o.value.clone(), o.attributed_to.clone(), o.campaign.clone())).collect::<Vec<_>>();
+    assert_eq!(brief(&x), brief(&y));
+    assert!(!x.outcomes.is_empty());
+    // Evidence is the Traditional text.
+    assert!(x.outcomes.iter().any(|o| o.evidence.text.contains("偵破")));
+}
