@@ -50,6 +50,10 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
             dates.iter().filter(|m| m.start >= ps && m.start < pe).last().copied()
         });
         let Some(date) = date else { continue };
+        // A press date (1月10日，记者从公安部获悉) dates the report, not an action.
+        if (date.end..vpos.max(date.end)).any(|p| at(chars, p, "获悉") || at(chars, p, "记者")) {
+            continue;
+        }
         let Some(actor) = orgs.actor_at(text, vpos) else { continue };
         let iso = date.date.iso();
         if out.iter().any(|(o, _)| o.date.as_deref() == Some(iso.as_str()) && o.conducted_by.first() == Some(&actor)) {

@@ -361,8 +361,14 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
         // Relative forms from the lexicon (市公安局, 全市公安机关, 省厅, 该局 ...), unless a place precedes.
         let mut resolved: Option<(usize, String)> = None;
         for (form, target) in &lex.agency_refs {
-            if !ends_at(chars, aend, form) || *target == "actor" || *target == "national" || target.starts_with("scope-") {
+            if !ends_at(chars, aend, form) || *target == "actor" || target.starts_with("scope-") {
                 continue;
+            }
+            if *target == "national" {
+                if *form != "公安部" {
+                    resolved = Some((aend - form.chars().count(), o.national()));
+                }
+                break;
             }
             let fstart = aend - form.chars().count();
             let (cs, chain) = place_chain(g, chars, fstart, o.city, o.province);

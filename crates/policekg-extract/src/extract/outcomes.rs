@@ -567,4 +567,26 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn change_amounts_and_more_cues() {
+        let o = run("南宁市公安局今年共侦破刑事案件520起，同比增加36起，追逃42名，提请批准逮捕88人，查处涉赌案件17起，当场缴获作案工具一批、赃车3辆，6名嫌疑人已全部落网。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("cases_solved", "520", "case", false),
+                t("fugitives_caught", "42", "person", false),
+                t("suspects_detained", "88", "person", false),
+                t("cases_solved", "17", "case", false),
+                t("items_seized", "3", "item", false),
+                t("suspects_arrested", "6", "person", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn whole_city_sentences_belong_to_the_city() {
+        let o = run("厦门市公安局思明分局破获诈骗案1起。全市电诈警情同比下降21.5%。");
+        assert_eq!(o.last().unwrap().attributed_to.as_deref(), Some("厦门市公安局"));
+    }
 }
