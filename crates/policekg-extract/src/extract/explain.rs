@@ -44,7 +44,14 @@ pub fn explain(article: &Article, x: &Extraction) -> String {
     }
     let _ = writeln!(out, "\n## Operations ({})", x.operations.len());
     for o in &x.operations {
-        let _ = writeln!(out, "  {} by {} campaign: {}", o.date.as_deref().unwrap_or("?"), o.conducted_by.join(", "), o.part_of.as_deref().unwrap_or("-"));
+        let _ = writeln!(
+            out,
+            "  {} by {} at {} campaign: {}",
+            o.date.as_deref().unwrap_or("?"),
+            o.conducted_by.join(", "),
+            o.location.as_deref().unwrap_or("-"),
+            o.part_of.as_deref().unwrap_or("-")
+        );
         ev(&mut out, &o.evidence);
     }
     let _ = writeln!(out, "\n## Outcomes ({})", x.outcomes.len());

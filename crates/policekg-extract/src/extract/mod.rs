@@ -57,11 +57,17 @@ impl Extractor {
         // The title is read in Simplified script too when the body is Traditional: use the body's
         // first line as a fallback title.
         let title = if title.is_empty() { text.sentences.first().map(|&(s, e)| text.slice(s, e)).unwrap_or_default() } else { title };
-        let orgs = orgs::find_orgs(&self.gazetteer, &self.lexicon, &text, &title);
+        let mut orgs = orgs::find_orgs(&self.gazetteer, &self.lexicon, &text, &title);
         let camps = campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs);
         let ops = operations::find_operations(&self.lexicon, &text, &orgs, &camps, refdate.as_ref());
         let op_sentences: Vec<usize> = ops.iter().map(|(_, s)| *s).collect();
-        let operations: Vec<crate::Operation> = ops.into_iter().map(|(o, _)| o).collect();
+        let mut operations: Vec<crate::Operation> = ops.into_iter().map(|(o, _)| o).collect();
+        for (op, &si) in operations.iter_mut().zip(&op_sentences) {
+            let (s, e) = text.sentences[si];
+            if let Some(d) = operations::location(&self.gazetteer, &text, s, e, &orgs) {
+                op.location = Some(orgs.add_place(&self.gazetteer, d));
+            }
+        }
         let found = outcomes::find_outcomes(&self.lexicon, &text, &orgs, &camps, refdate.as_ref());
         let mut outcomes = Vec::with_capacity(found.len());
         for (mut o, _, si) in found {

@@ -17,6 +17,40 @@ fn usable(chars: &[char], m: &DateMention) -> bool {
     !range_end && m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
 }
 
+/// Where an action took place: the most specific division written in full in its sentence after 在/于/赴/到
+/// (在福建省福州市一出租屋内).
+pub fn location(g: &super::gazetteer::Gazetteer, text: &Text, s: usize, e: usize, orgs: &Orgs) -> Option<usize> {
+    let chars = &text.chars;
+    let mut best: Option<usize> = None;
+    for p in s..e {
+        if !(p > s && matches!(chars[p - 1], '在' | '于' | '赴' | '到' | '至')) {
+            continue;
+        }
+        let mut q = p;
+        let mut chain: Vec<usize> = Vec::new();
+        while let Some((end, cands)) = g.names_starting_at(chars, q).into_iter().next() {
+            let full = matches!(chars[end - 1], '省' | '市' | '县' | '区' | '旗' | '州' | '盟');
+            if !full {
+                break;
+            }
+            let ctx = chain.last().copied();
+            let d = g.choose(cands, ctx.or(orgs.city), ctx.map_or(orgs.province, |c| Some(g.province_of(c))));
+            if let Some(&outer) = chain.last() {
+                if !g.within(d, outer) {
+                    break;
+                }
+            }
+            chain.push(d);
+            q = end;
+        }
+        if let Some(&d) = chain.last() {
+            best = Some(d);
+            break;
+        }
+    }
+    best
+}
+
 pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Operation, usize)> {
     let chars = &text.chars;
     let dates: Vec<DateMention> = find_dates(chars, r).into_iter().filter(|m| usable(chars, m)).collect();

@@ -51,10 +51,10 @@ fn level_rank(l: AgencyLevel) -> u8 {
 }
 
 const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
-const STOP_WORDS: &[&str] = &["组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
+const STOP_WORDS: &[&str] = &["附近", "就近", "所在地", "相关", "有关", "多个", "多家", "全部", "所有", "其他", "立即", "迅速", "随即", "协调", "组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
 
 impl Orgs {
-    fn add_place(&mut self, g: &Gazetteer, div: usize) -> String {
+    pub fn add_place(&mut self, g: &Gazetteer, div: usize) -> String {
         let d = &g.divisions[div];
         if let Some(&i) = self.place_index.get(&d.name) {
             return self.places[i].label.clone();
@@ -602,6 +602,10 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 i = kend;
                 continue;
             }
+        }
+        if parent.is_none() && name.starts_with("国家") {
+            // 国家反诈中心: the Ministry's.
+            parent = Some(o.national());
         }
         if parent.is_none() {
             // Known already under some parent? Then it is that one.
