@@ -311,8 +311,11 @@ fn graph_offers() -> Vec<(&'static str, RdfFormat)> {
 /// `format=` parameter short names, for links and curl users.
 fn format_param(name: &str) -> Option<&'static str> {
     Some(match name.to_ascii_lowercase().as_str() {
-        "json" | "srj" => "application/sparql-results+json",
-        "xml" | "srx" => "application/sparql-results+xml",
+        // Tools such as SPARQLWrapper send `format=json` or `format=xml` for every query form.
+        "json" => "application/sparql-results+json, application/ld+json",
+        "srj" => "application/sparql-results+json",
+        "xml" => "application/sparql-results+xml, application/rdf+xml",
+        "srx" => "application/sparql-results+xml",
         "csv" => "text/csv",
         "tsv" => "text/tab-separated-values",
         "turtle" | "ttl" => "text/turtle",

@@ -153,7 +153,7 @@ fn filters_by_province_agency_campaign_dates_and_weight() {
     assert!(zj.contains("\"杭州市公安局\"") && !zj.contains("\"深圳市公安局\""), "{zj}");
 
     let sz = graph(&store, &["--view", "hierarchy", "--agency", "深圳市公安局"]);
-    assert!(sz.contains("\"深圳市公安局\"") && sz.contains("宝安分局"), "the agency and its subtree: {sz}");
+    assert!(sz.contains("\"深圳市公安局\"") && sz.contains("宝安区分局"), "the agency and its subtree: {sz}");
     assert!(!sz.contains("\"广东省公安厅\"") && !sz.contains("\"公安部\""), "nothing above it: {sz}");
 
     let y2023 = graph(&store, &["--view", "hierarchy", "--from", "2023", "--to", "2023-12-31"]);

@@ -73,7 +73,7 @@ fn curl(args: &[&str]) -> (u16, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let headers = dir.path().join("headers");
     let out = Command::new("curl")
-        .args(["-sS", "-D", s(&headers), "-o", "-", "-w", "\n%{http_code}"])
+        .args(["-sS", "--max-time", "120", "-D", s(&headers), "-o", "-", "-w", "\n%{http_code}"])
         .args(args)
         .output()
         .expect("curl runs");
@@ -253,9 +253,9 @@ fn query_page_cors_and_read_only() {
     let urls: Vec<String> = (0..64)
         .map(|i| format!("{}/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%20{}", ep.url, i + 1))
         .collect();
-    let mut args = vec!["--parallel", "--parallel-max", "16", "-sS", "-w", "%{http_code}\n", "-o", "/dev/null"];
+    let mut args = vec!["--parallel", "--parallel-max", "16", "--max-time", "120", "-sS", "-w", "%{http_code}\n"];
     for u in &urls {
-        args.push(u);
+        args.extend(["-o", "/dev/null", u.as_str()]);
     }
     let out = Command::new("curl").args(&args).output().unwrap();
     let codes = String::from_utf8_lossy(&out.stdout);
@@ -319,6 +319,7 @@ fn in_process_result_limit_and_dataset_parameters() {
     assert_eq!(r.status, 400);
     assert!(r.text().contains("--max-results"), "{}", r.text());
 
+    drop(srv); // one opener per store, also within a process
     let srv = server(&store, Config::default());
     let q = "SELECT DISTINCT ?l WHERE { ?a a pk:Agency ; rdfs:label ?l }";
     let one = handle(&srv, &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", ZJ_DOC)]))));
