@@ -51,6 +51,8 @@ fn level_rank(l: AgencyLevel) -> u8 {
 }
 
 const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
+/// Stop chars that also occur inside unit names.
+const WEAK_STOPS: &str = "经和与及原其共有以至由";
 const STOP_WORDS: &[&str] = &["附近", "就近", "所在地", "相关", "有关", "多个", "多家", "全部", "所有", "其他", "立即", "迅速", "随即", "协调", "组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
 
 impl Orgs {
@@ -564,6 +566,18 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 break;
             }
             if !(is_han(c) || c == '·' || c.is_ascii_alphanumeric()) || STOP_CHARS.contains(c) || STOP_WORDS.iter().any(|w| ends_at(chars, k, w)) {
+                // A char that also stands in names (经三路派出所, 和平派出所): read on only if an
+                // organisation is named right before the name.
+                if WEAK_STOPS.contains(c) {
+                    let mut q = k - 1;
+                    while q > 0 && i - q <= limit && is_han(chars[q - 1]) && !STOP_CHARS.contains(chars[q - 1]) && !agency_ends.contains_key(&q) && !unit_ends.contains_key(&q) {
+                        q -= 1;
+                    }
+                    if let Some(l) = agency_ends.get(&q).or_else(|| unit_ends.get(&q)) {
+                        parent = Some(l.clone());
+                        k = q;
+                    }
+                }
                 break;
             }
             k -= 1;
