@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
-cargo test --workspace --all-targets "$@"
+# One profile for everything: release, which scripts/try.sh builds too, so RocksDB compiles once.
+cargo test --release --workspace --all-targets "$@"
 # Fixtures and samples must be our own writing: no run of real article text (needs ../shared beside the clone).
 if [ -f ../shared/eval/copied_text.py ]; then python3 ../shared/eval/copied_text.py .; fi
