@@ -86,9 +86,9 @@ fn char_offsets(s: &str) -> Vec<usize> {
     v
 }
 
-/// Finds the campaigns of one article.
-pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs) -> Campaigns {
-    let chars = &text.chars;
+/// Campaign names in `chars`: quoted names with a campaign word, quoted names that are campaigns by their
+/// ending, and names the lexicon knows; with the other written forms of each label.
+fn detect(rules: &CampaignRules, lex: &Lexicon, chars: &[char]) -> (Vec<CampaignMention>, HashMap<String, Vec<String>>) {
     let n = chars.len();
     let mut mentions: Vec<CampaignMention> = Vec::new();
     let mut alts: HashMap<String, Vec<String>> = HashMap::new();
@@ -192,6 +192,20 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
             }
         }
     }
+    (mentions, alts)
+}
+
+/// Finds the campaigns of one article.
+pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs) -> Campaigns {
+    let chars = &text.chars;
+    let n = chars.len();
+    let (mut mentions, mut alts) = detect(rules, lex, chars);
+    // Campaigns named only in the title (not part of the body) are the article's too.
+    let title_chars: Vec<char> = title.chars().collect();
+    let (title_mentions, title_alts) = detect(rules, lex, &title_chars);
+    for (k, v) in title_alts {
+        alts.entry(k).or_default().extend(v);
+    }
     // 3. Later mentions of a known label without quotes or campaign word (春季攻势期间, “断卡”行动质效).
     let labels: Vec<String> = {
         let mut v: Vec<String> = mentions.iter().map(|m| m.label.clone()).collect();
@@ -239,6 +253,24 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
             period_end: None,
             evidence: vec![text.evidence(s, e.max(m.end))],
         });
+    }
+    for m in &title_mentions {
+        if !out.iter().any(|c| c.label == m.label) {
+            let mut alt: Vec<String> = alts.get(&m.label).cloned().unwrap_or_default();
+            alt.sort();
+            alt.dedup();
+            alt.retain(|a| a != &m.label);
+            out.push(Campaign {
+                label: m.label.clone(),
+                alt_labels: alt,
+                part_of: None,
+                organizers: vec![],
+                participants: vec![],
+                period_start: None,
+                period_end: None,
+                evidence: vec![],
+            });
+        }
     }
     // Parents: in one sentence, the campaign named with a parent cue (以X为牵引, 按照X总体部署), or an
     // umbrella campaign (雷火2022), is the parent of the others.

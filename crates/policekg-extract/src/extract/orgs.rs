@@ -274,6 +274,14 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         let found = scan_agencies(g, lex, cs, &mut o);
         for (start, end, label, written) in found {
             if is_title {
+                // Named in the title: mentioned by the article, though the title has no body offsets.
+                if let Some(&ai) = o.agency_index.get(&label) {
+                    let a = &mut o.agencies[ai];
+                    a.mentioned = true;
+                    if written != a.label && !a.alt_labels.contains(&written) {
+                        a.alt_labels.push(written.clone());
+                    }
+                }
                 title_mentions.push(label);
             } else {
                 let ev = text.evidence(start, end);
