@@ -15,10 +15,12 @@
 pub mod export;
 pub mod graph;
 pub mod model;
+pub mod ontology;
 pub mod pipeline;
 pub mod query;
 pub mod serve;
 pub mod store;
+pub mod validate;
 pub mod vocab;
 
 pub use policekg_extract as extract;

@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphName, Quad};
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::process::Command;
 
 const FORMATS: [(&str, RdfFormat, bool); 6] = [
@@ -16,10 +16,10 @@ const FORMATS: [(&str, RdfFormat, bool); 6] = [
     ("rdfxml", RdfFormat::RdfXml, false),
 ];
 
-fn parse(format: RdfFormat, bytes: &[u8]) -> BTreeSet<Quad> {
+fn parse(format: RdfFormat, bytes: &[u8]) -> HashSet<Quad> {
     RdfParser::from_format(format)
         .for_slice(bytes)
-        .collect::<Result<BTreeSet<_>, _>>()
+        .collect::<Result<HashSet<_>, _>>()
         .unwrap_or_else(|e| panic!("{format} export does not re-parse: {e}"))
 }
 
@@ -35,7 +35,7 @@ fn every_format_reparses_to_the_same_dataset() {
     let (dir, store) = store_with_fixtures();
     let nq = ok(&["export", "--store", s(&store), "--format", "nquads"]).stdout;
     let dataset = parse(RdfFormat::NQuads, &nq);
-    let triples: BTreeSet<Quad> =
+    let triples: HashSet<Quad> =
         dataset.iter().map(|q| Quad { graph_name: GraphName::DefaultGraph, ..q.clone() }).collect();
     assert!(dataset.len() > 100);
     for (name, format, keeps_graphs) in FORMATS {

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum, ValueHint};
 use indicatif::{ProgressBar, ProgressStyle};
-use policekg::export::{export, ExportFormat};
+use policekg::export::ExportFormat;
 use policekg::model::Iris;
 use policekg::pipeline::{self, BuildOptions, BuildSummary, Progress, Source};
 use policekg::query::{self, OutputFormat};
@@ -57,18 +57,8 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Write the store as an RDF file.
-    Export {
-        /// The store directory.
-        #[arg(long, short, value_hint = ValueHint::DirPath)]
-        store: PathBuf,
-        /// RDF format.
-        #[arg(long, short, value_enum, default_value_t = Format::Nquads)]
-        format: Format,
-        /// Output file (default: standard output).
-        #[arg(long, short, value_hint = ValueHint::FilePath)]
-        output: Option<PathBuf>,
-    },
+    /// Write the store as linked data (RDF with a dataset description) or as tidy tables (CSV, TSV).
+    Export(linked_data::ExportArgs),
     /// Run a SPARQL query: a .rq file, `-e 'QUERY'`, or the name of a named query (see --list).
     ///
     /// The default graph is the union of all document graphs; the contract's prefixes (pk:, org:, prov:,
@@ -131,29 +121,6 @@ enum Command {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Nquads,
-    Trig,
-    Turtle,
-    Ntriples,
-    Jsonld,
-    Rdfxml,
-}
-
-impl From<Format> for ExportFormat {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Nquads => ExportFormat::NQuads,
-            Format::Trig => ExportFormat::TriG,
-            Format::Turtle => ExportFormat::Turtle,
-            Format::Ntriples => ExportFormat::NTriples,
-            Format::Jsonld => ExportFormat::JsonLd,
-            Format::Rdfxml => ExportFormat::RdfXml,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
 enum ResultFormat {
     Json,
     Xml,
@@ -198,11 +165,7 @@ fn run(args: Args) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { store, format, output } => {
-            let kg = KgStore::open_existing(&store)?;
-            with_output(output.as_deref(), |out| Ok(export(&kg, format.into(), out).map(|_| ())?))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Export(args) => linked_data::export(args),
         Command::Query { store, query, expression, format, list, output } => {
             if list {
                 for q in query::named_queries() {
