@@ -418,6 +418,14 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             i += 1;
             continue;
         }
+        if is_branch && name_start_back(chars, i, 8) == i && *anchor == "分局" {
+            // 分局 alone: the branch named last.
+            if let Some(last) = out.iter().rev().find(|m: &&(usize, usize, String, String)| m.2.ends_with("分局")).map(|m| m.2.clone()) {
+                out.push((i, aend, last, String::new()));
+                i = aend;
+                continue;
+            }
+        }
         if is_branch {
             // 屈家岭公安分局, 大榭分局: a branch of the city in context (or of the agency just before it).
             let name_start = name_start_back(chars, i, 8);
@@ -526,6 +534,7 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
     let mut i = 0;
     let agency_ends: HashMap<usize, String> = o.mentions.iter().map(|m| (m.end, m.label.clone())).collect();
     let mut unit_ends: HashMap<usize, String> = HashMap::new();
+    let mut weak_units: std::collections::HashSet<String> = std::collections::HashSet::new();
     while i < n {
         let Some((kind, bare)) = lex.unit_kinds.iter().find(|(k, _)| super::text::at(chars, i, k)) else {
             i += 1;
@@ -599,7 +608,11 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
         let prefix: String = chars[k..i].iter().collect();
         // Not units: a quoted term (“枫桥式公安派出所”创建), a title (副大队长, 所长), a count (一个缉捕专班),
         // anything holding an agency's name.
-        let quoted_term = k > 0 && super::text::is_open_quote(chars[k - 1]) && kend < n && super::text::is_close_quote(chars[kend]);
+        let quoted_term = k > 0
+            && super::text::is_open_quote(chars[k - 1])
+            && kend < n
+            && super::text::is_close_quote(chars[kend])
+            && ["创建", "建设", "创评", "称号", "品牌", "模式", "经验", "活动", "评选", "标准", "示范"].iter().any(|w| at(chars, kend + 1, w));
         let title = at(chars, kend, "长") && (prefix.is_empty() || prefix == "副");
         let counted = prefix.chars().next().map_or(false, |c| super::numbers::is_cn_numeral(c) && prefix.chars().nth(1).map_or(false, |d| "个支名位".contains(d)));
         if quoted_term || title || counted || prefix.contains("公安") {
@@ -629,25 +642,34 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             // 国家反诈中心: the Ministry's.
             parent = Some(o.national());
         }
+        let mut weak = false;
         if parent.is_none() {
-            // Known already under some parent? Then it is that one.
+            let (ss, _) = text.sentences.get(text.sentence_of(k)).copied().unwrap_or((0, 0));
+            let before: Vec<&OrgMention> = o.mentions.iter().filter(|m| !m.is_unit && m.end <= k).collect();
+            let in_sentence = before.iter().rev().find(|m| m.start >= ss).map(|m| m.label.clone());
+            // Known already under some parent? Then it is that one, unless that parent was only a guess
+            // and this sentence names the agency.
             if let Some(u) = o.units.iter().find(|u| u.name == name) {
-                let label = u.label.clone();
+                let mut label = u.label.clone();
+                if let Some(p) = in_sentence.as_ref().filter(|p| weak_units.contains(&label) && u.parent.as_ref() != Some(*p)) {
+                    let new_label = format!("{p}{}", u.name);
+                    rename_unit(o, &label, &new_label, p);
+                    for v in unit_ends.values_mut() {
+                        if *v == label {
+                            *v = new_label.clone();
+                        }
+                    }
+                    weak_units.remove(&label);
+                    label = new_label;
+                }
                 o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
                 unit_ends.insert(kend, label);
                 i = kend;
                 continue;
             }
-            // The nearest agency named before it in its sentence, else the last one named before it.
-            let (ss, _) = text.sentences.get(text.sentence_of(k)).copied().unwrap_or((0, 0));
-            let before: Vec<&OrgMention> = o.mentions.iter().filter(|m| !m.is_unit && m.end <= k).collect();
-            parent = before
-                .iter()
-                .rev()
-                .find(|m| m.start >= ss)
-                .or(before.last())
-                .map(|m| m.label.clone())
-                .or_else(|| o.main.clone());
+            // The nearest agency named before it in its sentence, else (a guess) the last one named before it.
+            weak = in_sentence.is_none();
+            parent = in_sentence.or_else(|| before.last().map(|m| m.label.clone())).or_else(|| o.main.clone());
         }
         let Some(p) = parent else {
             i = kend;
@@ -655,9 +677,34 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
         };
         let ev = text.evidence(k, kend);
         let label = add_unit(o, &p, name, ev);
+        if weak {
+            weak_units.insert(label.clone());
+        }
         o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
         unit_ends.insert(kend, label);
         i = kend;
+    }
+}
+
+/// Gives a unit a new parent (and so a new label), everywhere it is referred to.
+fn rename_unit(o: &mut Orgs, old: &str, new: &str, parent: &str) {
+    if o.unit_index.contains_key(new) {
+        return;
+    }
+    if let Some(idx) = o.unit_index.remove(old) {
+        o.units[idx].label = new.to_string();
+        o.units[idx].parent = Some(parent.to_string());
+        o.unit_index.insert(new.to_string(), idx);
+    }
+    for u in o.units.iter_mut() {
+        if u.parent.as_deref() == Some(old) {
+            u.parent = Some(new.to_string());
+        }
+    }
+    for m in o.mentions.iter_mut() {
+        if m.label == old {
+            m.label = new.to_string();
+        }
     }
 }
 
@@ -793,5 +840,15 @@ mod tests {
         let zab = o.units.iter().find(|u| u.name == "专案组").expect("专案组");
         assert_eq!(zab.parent.as_deref(), Some("杭州市公安局滨江区分局"));
         assert_eq!(o.units.iter().filter(|u| u.name == "专案组").count(), 1);
+    }
+
+    #[test]
+    fn a_guessed_parent_gives_way_to_one_named_with_the_unit() {
+        let o = orgs("", "温州市公安局召开会议。\n\n城郊 巡逻突击队来了\n\n日前，瓯海区公安分局积极探索。分局组建了一支“巡逻突击队”，开展巡逻。");
+        let u: Vec<&Unit> = o.units.iter().filter(|u| u.name.contains("突击队")).collect();
+        assert!(u.is_empty(), "突击队 is no unit kind");
+        let o = orgs("", "温州市公安局召开会议。\n\n城郊 骑警中队来了\n\n日前，瓯海区公安分局积极探索。分局组建了一支“骑警中队”，开展巡逻。");
+        let u = o.units.iter().find(|u| u.name == "骑警中队").expect("unit");
+        assert_eq!(u.parent.as_deref(), Some("温州市公安局瓯海区分局"));
     }
 }
