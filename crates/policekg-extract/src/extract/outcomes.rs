@@ -265,6 +265,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
     let quants = scan_quantities(lex, chars);
     let mut found: Vec<Found> = Vec::new();
     let mut ok_ends: Vec<usize> = Vec::new(); // ends of the quantities that made an outcome
+    let mut last_verb: Option<(usize, Cue)> = None; // sentence and verb of the last outcome
     let mut last_pct: Option<(usize, Direction, Option<Comparison>)> = None;
     for (qi, q) in quants.iter().enumerate() {
         let cs = clause_start(chars, q.start);
@@ -362,6 +363,20 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         if pre.iter().any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= prev_end.max(verb_before.map_or(0, |v| v.pos))) {
             continue;
         }
+        if verb.is_none() {
+            // 全市共破获刑事案件300起。其中，盗窃案件120起…: the list goes on in the next sentence.
+            let si = text.sentence_of(q.start);
+            let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
+            if (ss..(ss + 3).min(q.start)).any(|p| at(chars, p, "其中")) {
+                if let Some((lsi, lv)) = last_verb {
+                    if lsi + 1 == si || lsi == si {
+                        verb = Some(lv);
+                        verbs.push(lv.tag);
+                        noun_from = ss;
+                    }
+                }
+            }
+        }
         let Some(v) = verb.or_else(|| {
             // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
             let noun = pre.iter().filter(|c| c.pos >= prev_end).chain(post.iter()).find(|c| matches!(c.tag, "hazard" | "dispute"))?;
@@ -399,6 +414,9 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         }
         found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text });
         ok_ends.push(q.end);
+        if v.len > 0 {
+            last_verb = Some((text.sentence_of(q.start), Cue { tag: vtag, ..v }));
+        }
     }
     // A headline repeats the article's figures (破获刑案147起，刑事打处160人！): a figure of a heading line
     // that the body gives again is the body's.
@@ -588,5 +606,14 @@ mod tests {
     fn whole_city_sentences_belong_to_the_city() {
         let o = run("厦门市公安局思明分局破获诈骗案1起。全市电诈警情同比下降21.5%。");
         assert_eq!(o.last().unwrap().attributed_to.as_deref(), Some("厦门市公安局"));
+    }
+
+    #[test]
+    fn a_list_continued_in_the_next_sentence() {
+        let o = run("今年以来，合肥市公安局共破获刑事案件860起。其中，盗窃案件310起、诈骗案件205起。发生交通事故12起。");
+        assert_eq!(
+            brief(&o),
+            vec![t("cases_solved", "860", "case", false), t("cases_solved", "310", "case", false), t("cases_solved", "205", "case", false)]
+        );
     }
 }
