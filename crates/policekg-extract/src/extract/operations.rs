@@ -14,7 +14,9 @@ const ELAPSED: &[&str] = &["经过", "历时", "经过近", "此后", "随后数
 
 fn usable(chars: &[char], m: &DateMention) -> bool {
     let range_end = m.start > 0 && matches!(chars[m.start - 1], '至' | '-' | '到' | '—' | '～' | '~');
-    !range_end && m.date.month.is_some() && !["以来", "至", "到", "-", "期间", "份以来", "底", "以后"].iter().any(|w| at(chars, m.end, w))
+    // 1月至9月 is a period; 10月26日至28日 is an action of some days (dated by its first).
+    let range_start = ["至", "到", "-"].iter().any(|w| at(chars, m.end, w)) && m.date.day.is_none();
+    !range_end && !range_start && m.date.month.is_some() && !["以来", "期间", "份以来", "底", "以后", "以前", "前"].iter().any(|w| at(chars, m.end, w))
 }
 
 /// Where an action took place: the most specific division written in full in its sentence after 在/于/赴/到
@@ -104,4 +106,51 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
         }, si));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::campaigns::{find_campaigns, CampaignRules};
+    use crate::extract::gazetteer::Gazetteer;
+    use crate::extract::lexicon::Lexicon;
+    use crate::extract::orgs::find_orgs;
+
+    fn ops(body: &str, date: &str) -> Vec<(String, String)> {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let rules = CampaignRules::new(&lex);
+        let t = Text::new(body, body);
+        let orgs = find_orgs(&g, &lex, &t, "");
+        let camps = find_campaigns(&rules, &lex, &t, "", &orgs);
+        let r = super::super::dates::parse_iso(date);
+        find_operations(&lex, &t, &orgs, &camps, r.as_ref())
+            .into_iter()
+            .map(|(o, _)| (o.date.unwrap_or_default(), o.conducted_by.join("|")))
+            .collect()
+    }
+
+    #[test]
+    fn dated_actions_with_their_actor() {
+        let got = ops(
+            "3月2日，长沙市公安局岳麓分局接到报警。民警连夜研判，次日在株洲市将嫌疑人抓获。4月10日至12日，长沙市公安局开展集中收网，抓获12人。1月至3月，全市共抓获嫌疑人300名。",
+            "2023-05-01",
+        );
+        assert_eq!(
+            got,
+            vec![("2023-03-03".to_string(), "长沙市公安局岳麓区分局".to_string()), ("2023-04-10".to_string(), "长沙市公安局".to_string())]
+        );
+    }
+
+    #[test]
+    fn december_of_a_january_article_is_last_year() {
+        let got = ops("12月28日，西安市公安局雁塔分局破获一起盗窃案。", "2024-01-05");
+        assert_eq!(got, vec![("2023-12-28".to_string(), "西安市公安局雁塔区分局".to_string())]);
+    }
+
+    #[test]
+    fn no_operation_without_a_date_or_with_a_press_date() {
+        assert!(ops("近日，西安市公安局破获一起盗窃案。", "2024-01-05").is_empty());
+        assert!(ops("1月4日，记者从西安市公安局获悉，去年全市共破获案件1200起。", "2024-01-05").is_empty());
+    }
 }
