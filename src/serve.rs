@@ -24,7 +24,7 @@ use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -1062,14 +1062,29 @@ fn respond(server: &Server, mut request: tiny_http::Request) {
     if response.status >= 500 {
         eprintln!("policekg serve: {} {} -> {}: {}", request.method(), request.url(), response.status, response.text().trim());
     }
-    let mut out = tiny_http::Response::from_data(response.body).with_status_code(response.status);
+    // The response is written by hand so that it can say `Connection: close` (tiny_http drops that
+    // header): tiny_http runs each connection as a task of a thread pool that can leave a new connection
+    // queued behind idle keep-alive connections, so clients that open many connections at once would
+    // wait. Closing after each answer keeps every task short; on loopback a new connection costs little.
+    let head_only = *request.method() == tiny_http::Method::Head;
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nServer: policekg\r\nConnection: close\r\nContent-Length: {}\r\n",
+        response.status,
+        tiny_http::StatusCode(response.status).default_reason_phrase(),
+        response.body.len()
+    );
     for (name, value) in &response.headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            out.add_header(h);
+        if !(name.contains(['\r', '\n', ':']) || value.contains(['\r', '\n'])) {
+            let _ = write!(head, "{name}: {value}\r\n");
         }
     }
+    head.push_str("\r\n");
+    let mut writer = request.into_writer();
     // The client may have gone away; nothing to do about it.
-    let _ = request.respond(out);
+    let _ = writer
+        .write_all(head.as_bytes())
+        .and_then(|()| if head_only { Ok(()) } else { writer.write_all(&response.body) })
+        .and_then(|()| writer.flush());
 }
 
 #[cfg(test)]
