@@ -185,6 +185,12 @@ fn txt_with_html_body_and_entities() {
 }
 
 #[test]
+fn plain_text_with_stray_tags_keeps_its_lines() {
+    let a = one(&good("stray-tags.txt"));
+    assert_eq!(a.body, "第一段：某县公安局通报近期治安情况。\n第二段：破获案件5起\n第三段：抓获嫌疑人6名。");
+}
+
+#[test]
 fn entities_in_plain_text() {
     let a = one(&good("entities.txt"));
     assert_eq!(a.body, "辛市公安局 通报：破获案件<10起>，A&B两地联动。\n第二行一切正常。");
@@ -263,7 +269,7 @@ fn collect_walks_folders_sorted_and_skips_unknown() {
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
-    assert_eq!(paths.len(), 13, "{paths:?}");
+    assert_eq!(paths.len(), 14, "{paths:?}");
     // Deterministic.
     let again: Vec<_> = collect_inputs(&[fixtures().join("good")]).into_iter().map(|r| r.unwrap().0).collect();
     assert_eq!(again.len(), paths.len());
@@ -345,6 +351,12 @@ fn binary_junk() {
 fn truncated_gbk() {
     let e = fails(&bad("truncated-gbk.txt"));
     assert!(e.contains("undecodable") && e.contains("offset"), "{e}");
+}
+
+#[test]
+fn damaged_utf8_is_an_error_not_mojibake() {
+    let e = fails(&bad("damaged-utf8.txt"));
+    assert!(e.contains("invalid UTF-8") && e.contains("offset 30"), "{e}");
 }
 
 #[test]

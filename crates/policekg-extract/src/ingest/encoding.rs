@@ -41,6 +41,12 @@ pub fn decode_with_encoding(bytes: &[u8]) -> Result<(String, &'static Encoding),
         }
         match std::str::from_utf8(bytes) {
             Ok(s) => (s.to_string(), encoding_rs::UTF_8),
+            Err(utf8_err) if mostly_utf8(bytes) => {
+                return Err(format!(
+                    "invalid UTF-8 (first bad byte at offset {}); the rest of the file is UTF-8, so it is not read as GB18030 or Big5",
+                    utf8_err.valid_up_to()
+                ));
+            }
             Err(utf8_err) => {
                 let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 det.feed(bytes, true);
@@ -78,6 +84,20 @@ pub fn decode_with_encoding(bytes: &[u8]) -> Result<(String, &'static Encoding),
     };
     check_textual(&text)?;
     Ok((text, enc))
+}
+
+/// Whether `bytes` is UTF-8 with a few bad sequences (a damaged or truncated UTF-8 file), rather than text
+/// in a legacy encoding: valid multi-byte UTF-8 sequences far outnumber the invalid ones. GBK and Big5 text
+/// hardly ever forms runs of valid UTF-8 sequences.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    valid >= 4 && valid >= invalid * 20
 }
 
 /// Decodes `bytes` as `enc` without replacement; on malformed input returns the offset of the problem.
@@ -139,6 +159,17 @@ mod tests {
         assert_eq!(decode(&big5).unwrap(), t);
         assert!(decode(b"").is_err());
         assert!(decode(b"abc\0def").is_err());
+    }
+
+    #[test]
+    fn damaged_utf8_is_not_read_as_gbk() {
+        let mut bytes = "杭州市公安局破获刑事案件56起，抓获犯罪嫌疑人73名。".repeat(3).into_bytes();
+        bytes.insert(20, 0x93);
+        let err = decode(&bytes).unwrap_err();
+        assert!(err.contains("invalid UTF-8"), "{err}");
+        let s = "公安机关破获案件".as_bytes();
+        let err = decode(&s[..s.len() - 1]).unwrap_err();
+        assert!(err.contains("UTF-8"), "{err}");
     }
 
     #[test]

@@ -39,15 +39,26 @@ pub fn looks_like_html(text: &str) -> bool {
     .is_match(text)
 }
 
-/// Whether HTML markup includes block-level structure (paragraphs, divs, breaks...). When it does not
-/// (a plain text with a few inline tags), the text's own line breaks are kept.
-pub fn has_block_markup(text: &str) -> bool {
+fn block_tag_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)<(?:p|div|br|li|tr|h[1-6]|table|section|article|blockquote|html|body|main|pre|ul|ol|hr|dd|dt|figure)(?:\s[^<>]*)?/?>")
+        Regex::new(r"(?i)</?(?:p|div|br|li|tr|h[1-6]|table|section|article|blockquote|html|body|main|pre|ul|ol|hr|dd|dt|figure)(?:\s[^<>]*)?/?>")
             .expect("static regex")
     })
-    .is_match(text)
+}
+
+/// Whether HTML markup includes block-level structure (paragraphs, divs, breaks...).
+pub fn has_block_markup(text: &str) -> bool {
+    block_tag_re().is_match(text)
+}
+
+/// Whether a text with some markup should keep its own line breaks: true for a plain text with a few
+/// inline or stray tags (its paragraphs are lines), false for real HTML whose structure is in its tags
+/// (there, source line breaks are just spaces).
+pub fn keep_source_newlines(text: &str) -> bool {
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    let blocks = block_tag_re().find_iter(text).take(lines + 1).count();
+    blocks * 2 < lines
 }
 
 const JUNK_ELEMENTS: &[&str] = &[
@@ -125,7 +136,7 @@ fn render(root: NodeRef<'_, Node>, preserve_newlines: bool, strict_junk: bool) -
                         if preserve_newlines || pre_depth > 0 {
                             out.push_str(&t[..]);
                         } else {
-                            out.extend(t.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }));
+                            push_soft_wrapped(&mut out, &t[..]);
                         }
                     }
                     Node::Element(el) => {
@@ -168,6 +179,37 @@ fn render(root: NodeRef<'_, Node>, preserve_newlines: bool, strict_junk: bool) -
         }
     }
     out
+}
+
+/// Wide (CJK) characters, between which a source line break is no space at all.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
+}
+
+/// Appends HTML text where line breaks are mere whitespace: a break next to a CJK character vanishes (Chinese
+/// uses no spaces; hard-wrapped source must not split `抓获犯罪嫌疑人 73名`), any other break becomes a space.
+fn push_soft_wrapped(out: &mut String, t: &str) {
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' || c == '\r' {
+            // Swallow the whole whitespace run around the break.
+            while out.ends_with([' ', '\t']) {
+                out.pop();
+            }
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            let prev_wide = out.chars().next_back().is_some_and(is_wide);
+            let next_wide = chars.peek().copied().is_some_and(is_wide);
+            if !(prev_wide || next_wide) {
+                out.push(' ');
+            }
+        } else if c == '\t' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 fn element_text(node: NodeRef<'_, Node>) -> String {
@@ -287,10 +329,8 @@ pub fn extract_page(text: &str, preserve_newlines: bool) -> Page {
                     metas.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
                 }
             }
-            "link" if el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) => {
-                if canonical.is_none() {
-                    canonical = el.attr("href").map(|h| h.trim().to_string());
-                }
+            "link" if canonical.is_none() && el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) => {
+                canonical = el.attr("href").map(|h| h.trim().to_string());
             }
             _ => {}
         }
@@ -298,9 +338,13 @@ pub fn extract_page(text: &str, preserve_newlines: bool) -> Page {
     let meta = |names: &[&str]| -> Option<String> {
         names.iter().find_map(|name| metas.iter().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone()))
     };
-    page.title = meta(&["og:title", "twitter:title", "dc.title", "title", "headline"]).or_else(|| {
-        find_first(&doc, |el| el.name() == "title").map(element_text).filter(|t| !t.is_empty())
-    }).or_else(|| find_first(&doc, |el| el.name() == "h1").map(element_text).filter(|t| !t.is_empty()));
+    let h1 = find_first(&doc, |el| el.name() == "h1").map(element_text).filter(|t| !t.is_empty());
+    let head_title = find_first(&doc, |el| el.name() == "title").map(element_text).filter(|t| !t.is_empty());
+    page.title = meta(&["og:title", "twitter:title", "dc.title", "title", "headline"]).or_else(|| match (&head_title, &h1) {
+        // `<title>` is often "headline - site name": prefer the <h1> it contains.
+        (Some(t), Some(h)) if h.chars().count() >= 4 && t.contains(h.as_str()) => Some(h.clone()),
+        _ => head_title.clone().or_else(|| h1.clone()),
+    });
     let date_keys = [
         "article:published_time", "og:published_time", "og:article:published_time", "pubdate", "publishdate",
         "publish_date", "publishtime", "publish-date", "datepublished", "date", "dc.date", "dc.date.issued",
@@ -373,6 +417,13 @@ mod tests {
         assert_eq!(p.body, "甲。\n乙&丙");
         let p = extract_page("第一行<b>加粗</b>\n第二行", true);
         assert_eq!(p.body, "第一行加粗\n第二行");
+        let p = extract_page("<p>抓获犯罪嫌疑人\n  73名，破获案件\n12起。\nEnglish\nwords</p>", false);
+        assert_eq!(p.body, "抓获犯罪嫌疑人73名，破获案件12起。English words");
+        assert!(keep_source_newlines("第一段<br>\n第二段\n第三段\n第四段\n"));
+        assert!(!keep_source_newlines("<div>\n<p>一</p><p>二</p>\n</div>"));
+        assert!(!keep_source_newlines("<p>\n一\n</p>\n<p>\n二\n</p>"));
+        let p = extract_page("<html><head><title>某县公安局通报_某某网</title></head><body><h1>某县公安局通报</h1><p>正文。</p></body></html>", false);
+        assert_eq!(p.title.as_deref(), Some("某县公安局通报"));
     }
 
     #[test]

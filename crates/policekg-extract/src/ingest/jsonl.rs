@@ -157,7 +157,7 @@ pub fn parse_line(bytes: &[u8], origin: &str) -> Result<Article, IngestError> {
     }
     let (mut title, mut date, mut source, mut author, body);
     if html::looks_like_html(&raw_text) {
-        let page = html::extract_page(&raw_text, !html::has_block_markup(&raw_text));
+        let page = html::extract_page(&raw_text, html::keep_source_newlines(&raw_text));
         title = page.title;
         date = page.date;
         source = page.source;
@@ -171,12 +171,12 @@ pub fn parse_line(bytes: &[u8], origin: &str) -> Result<Article, IngestError> {
         author = None;
     }
     if let Some(t) = get(&["title", "headline"]) {
-        title = Some(text::decode_entities(&t));
+        title = Some(t);
     }
     if let Some(d) = get(&["date", "pubdate", "published", "publish_date", "time"]) {
-        match frontmatter::normalize_date(&d) {
-            Some(n) => date = Some(n),
-            None => {} // an unrecognized date is dropped; the article is still read
+        // An unrecognized date is dropped; the article is still read.
+        if let Some(n) = frontmatter::normalize_date(&d) {
+            date = Some(n);
         }
     }
     if date.is_none() {

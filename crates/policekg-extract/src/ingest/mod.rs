@@ -322,7 +322,7 @@ pub fn parse_document(id: &str, origin: &str, kind: InputKind, bytes: &[u8]) -> 
             let mut source = None;
             let mut author = None;
             if html::looks_like_html(body_src) {
-                let page = html::extract_page(body_src, !html::has_block_markup(body_src));
+                let page = html::extract_page(body_src, html::keep_source_newlines(body_src));
                 title = page.title;
                 date = page.date;
                 source = page.source;
@@ -363,8 +363,9 @@ pub(crate) fn finish(article: &mut Article, id: &str, origin: &str) -> Result<()
     }
     article.id = id.to_string();
     article.origin = origin.to_string();
-    article.title = article.title.take().map(|t| text::normalize_inline(&t)).filter(|t| !t.is_empty());
-    article.author = article.author.take().map(|t| text::normalize_inline(&t)).filter(|t| !t.is_empty());
+    let clean = |t: String| text::normalize_inline(&text::decode_entities(&t));
+    article.title = article.title.take().map(clean).filter(|t| !t.is_empty());
+    article.author = article.author.take().map(clean).filter(|t| !t.is_empty());
     article.source = article.source.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     article.simplified = script::to_simplified_aligned(&article.body);
     Ok(())

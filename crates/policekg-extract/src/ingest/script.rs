@@ -6,8 +6,9 @@
 //! each line is converted with OpenCC's phrase tables, and a line whose length changes is converted
 //! char by char instead (a char whose conversion is not a single char is kept as is).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use ferrous_opencc::{config::BuiltinConfig, OpenCC};
 
@@ -20,17 +21,18 @@ fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
+thread_local! {
+    /// Per-thread cache of char-level conversions (no lock contention when documents are read in parallel).
+    static CACHE: RefCell<HashMap<char, char>> = RefCell::new(HashMap::new());
+}
+
 /// Char-level conversion of one char (cached).
 fn convert_char(conv: &OpenCC, c: char) -> char {
-    static CACHE: OnceLock<Mutex<HashMap<char, char>>> = OnceLock::new();
     if !is_han(c) {
         return c;
     }
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Ok(map) = cache.lock() {
-        if let Some(&v) = map.get(&c) {
-            return v;
-        }
+    if let Some(v) = CACHE.with(|m| m.borrow().get(&c).copied()) {
+        return v;
     }
     let mut buf = [0u8; 4];
     let converted = conv.convert(c.encode_utf8(&mut buf));
@@ -39,11 +41,12 @@ fn convert_char(conv: &OpenCC, c: char) -> char {
         (Some(one), None) => one,
         _ => c,
     };
-    if let Ok(mut map) = cache.lock() {
-        if map.len() < 100_000 {
-            map.insert(c, v);
+    CACHE.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() < 100_000 {
+            m.insert(c, v);
         }
-    }
+    });
     v
 }
 
