@@ -1,8 +1,16 @@
-//! The build pipeline: ingest -> extract -> model -> store, in bounded batches.
+//! The build pipeline: ingest -> extract -> model -> store, in bounded batches, two stages overlapped.
+//!
+//! ```text
+//!  input stream --batches of B--> rayon: read, extract, quads --bounded queue (Q batches)--> writer thread
+//!  (lazy iterator)                 (this thread + the pool)                                    (one transaction
+//!                                                                                               per batch)
+//! ```
 //!
 //! Inputs are streamed: a batch of work (single-article files, or articles read from a JSONL stream) is
-//! read, extracted and turned into quads in parallel (rayon), then written in one transaction, and only
-//! then is the next batch read. Memory is bounded by the batch size, whatever the corpus size.
+//! read, extracted and turned into quads in parallel (rayon), then handed to the writer thread over a
+//! bounded channel, and the next batch is extracted while the previous one is written. At most
+//! `B * (Q + 2)` documents are held at any time (one batch being extracted, `Q` queued, one being
+//! written), whatever the corpus size: a JSONL stream of any length is built in constant memory.
 
 use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
 use crate::store::{KgStore, StoreError};
@@ -10,7 +18,11 @@ use policekg_extract::ingest::{self, Article, IngestError, InputKind};
 use policekg_extract::{extract::EXTRACTOR_VERSION, Extractor};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
+
+/// Batches extracted ahead of the writer (the bounded queue between the two stages).
+pub const WRITE_QUEUE_BATCHES: usize = 1;
 
 /// Where articles come from.
 pub enum Source {
@@ -27,11 +39,14 @@ pub struct BuildOptions {
     pub force: bool,
     /// Documents per transaction (and per parallel batch).
     pub batch_size: usize,
+    /// Write documents new to the store with Oxigraph's bulk loader (atomic per batch) rather than in
+    /// transactions; documents already stored are replaced in a transaction either way.
+    pub bulk: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { force: false, batch_size: 256 }
+        Self { force: false, batch_size: 1000, bulk: true }
     }
 }
 
@@ -47,11 +62,17 @@ pub struct BuildSummary {
     /// Quads written by this build.
     pub quads_written: usize,
     pub elapsed: Duration,
+    /// Wall time of the reading and extraction stage (reading, fingerprint checks, extraction, quads).
+    pub extracting: Duration,
+    /// Wall time the writer spent in transactions (it overlaps with `extracting`).
+    pub writing: Duration,
 }
 
 /// Observer of a build's progress (the CLI draws a progress bar with it).
 pub trait Progress: Sync {
     fn inputs_found(&self, _files: usize) {}
+    /// `articles` more articles were extracted (they are written shortly after); `summary` counts what
+    /// is known so far (`built` lags behind by the batches queued for the writer).
     fn batch_done(&self, _articles: usize, _summary: &BuildSummary) {}
     fn error(&self, _message: &str) {}
 }
@@ -83,8 +104,8 @@ pub fn build(
     let started = Instant::now();
     store.install_ontology()?;
     let extractor = Extractor::builtin();
-    let mut summary = BuildSummary::default();
-    let batch_size = options.batch_size.max(1);
+    // In a store without documents nothing can be unchanged: skip the per-document fingerprint lookups.
+    let check_fingerprints = !options.force && store.has_documents()?;
 
     let work: Box<dyn Iterator<Item = Work>> = match source {
         Source::Paths(paths) => {
@@ -104,47 +125,77 @@ pub fn build(
         Source::Jsonl { reader, origin } => Box::new(ingest::read_jsonl(reader, &origin).map(Work::Article)),
     };
 
-    let mut work = work.peekable();
-    while work.peek().is_some() {
-        let batch: Vec<Work> = work.by_ref().take(batch_size).collect();
-        let done: Vec<Done> = batch
-            .into_par_iter()
-            .flat_map_iter(|w| -> Vec<Result<Article, IngestError>> {
-                match w {
-                    Work::File(path, kind) => ingest::read_file(&path, kind).collect(),
-                    Work::Article(a) => vec![a],
-                }
-            })
-            .map(|article| match article {
-                Err(e) => Done::Failed(e.to_string()),
-                Ok(article) => process(store, iris, extractor, &article, options.force),
-            })
-            .collect();
-        let mut graphs = Vec::new();
-        let n = done.len();
-        for d in done {
-            match d {
-                Done::Built(g) => graphs.push(g),
-                Done::Unchanged => summary.unchanged += 1,
-                Done::Failed(message) => {
-                    progress.error(&message);
-                    summary.errors.push(message);
+    let mut summary = BuildSummary::default();
+    let written = overlapped(
+        batches(work, options.batch_size),
+        WRITE_QUEUE_BATCHES,
+        |batch: Vec<Work>| {
+            let t = Instant::now();
+            let done: Vec<Done> = batch
+                .into_par_iter()
+                .flat_map_iter(|w| -> Vec<Result<Article, IngestError>> {
+                    match w {
+                        Work::File(path, kind) => ingest::read_file(&path, kind).collect(),
+                        Work::Article(a) => vec![a],
+                    }
+                })
+                .map(|article| match article {
+                    Err(e) => Done::Failed(e.to_string()),
+                    Ok(article) => process(store, iris, extractor, &article, check_fingerprints),
+                })
+                .collect();
+            let n = done.len();
+            let mut graphs = Vec::new();
+            for d in done {
+                match d {
+                    Done::Built(g) => graphs.push(g),
+                    Done::Unchanged => summary.unchanged += 1,
+                    Done::Failed(message) => {
+                        progress.error(&message);
+                        summary.errors.push(message);
+                    }
                 }
             }
-        }
-        if !graphs.is_empty() {
-            store.replace_documents(&graphs)?;
-            summary.built += graphs.len();
-            summary.quads_written += graphs.iter().map(|g| g.quads.len()).sum::<usize>();
-        }
-        progress.batch_done(n, &summary);
-    }
+            summary.extracting += t.elapsed();
+            progress.batch_done(n, &summary);
+            graphs
+        },
+        |graphs: Vec<DocumentGraph>, w: &mut Written| {
+            if graphs.is_empty() {
+                return Ok(());
+            }
+            let t = Instant::now();
+            let (docs, quads) = (graphs.len(), graphs.iter().map(|g| g.quads.len()).sum::<usize>());
+            if options.bulk {
+                store.write_documents(graphs)?;
+            } else {
+                store.replace_documents(&graphs)?;
+            }
+            w.writing += t.elapsed();
+            w.built += docs;
+            w.quads += quads;
+            Ok(())
+        },
+    );
+    // Whatever the writer committed before a failure stays; the summary counts it either way.
+    let (w, result) = written;
+    summary.built = w.built;
+    summary.quads_written = w.quads;
+    summary.writing = w.writing;
     summary.elapsed = started.elapsed();
-    Ok(summary)
+    result.map(|()| summary)
 }
 
-fn process(store: &KgStore, iris: &Iris, extractor: &Extractor, article: &Article, force: bool) -> Done {
-    if !force {
+/// What the writer stage has committed.
+#[derive(Debug, Default)]
+struct Written {
+    built: usize,
+    quads: usize,
+    writing: Duration,
+}
+
+fn process(store: &KgStore, iris: &Iris, extractor: &Extractor, article: &Article, check: bool) -> Done {
+    if check {
         match store.fingerprint(iris, &article.id) {
             Ok(Some(f)) if f.extractor_version == EXTRACTOR_VERSION && f.content_hash == content_hash(article) => {
                 return Done::Unchanged
@@ -161,4 +212,137 @@ fn process(store: &KgStore, iris: &Iris, extractor: &Extractor, article: &Articl
 pub fn extract_quads(iris: &Iris, article: &Article) -> DocumentGraph {
     let extraction = Extractor::builtin().extract(article);
     document_graph(iris, article, &extraction, EXTRACTOR_VERSION)
+}
+
+/// Groups a stream into batches of at most `size` (at least 1) items, pulling only one batch at a time.
+pub fn batches<T>(items: impl Iterator<Item = T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let size = size.max(1);
+    let mut items = items.peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(items.by_ref().take(size).collect())
+    })
+}
+
+/// Runs `produce` on each input on this thread and `consume` on its output on a second thread, with at
+/// most `queue` outputs waiting in between: the two stages overlap, and memory holds at most `queue + 2`
+/// outputs (one being produced, `queue` waiting, one being consumed).
+///
+/// The first error of `consume` stops both stages (the inputs not yet produced are never pulled) and is
+/// returned with the consumer's state as it was then.
+fn overlapped<I, O, S, E>(
+    inputs: impl Iterator<Item = I>,
+    queue: usize,
+    mut produce: impl FnMut(I) -> O,
+    mut consume: impl FnMut(O, &mut S) -> Result<(), E> + Send,
+) -> (S, Result<(), E>)
+where
+    O: Send,
+    S: Default + Send,
+    E: Send,
+{
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<O>(queue);
+        let consumer = scope.spawn(move || {
+            let mut state = S::default();
+            for output in rx {
+                if let Err(e) = consume(output, &mut state) {
+                    return (state, Err(e));
+                }
+            }
+            (state, Ok(()))
+        });
+        for input in inputs {
+            if tx.send(produce(input)).is_err() {
+                break; // the consumer stopped on an error
+            }
+        }
+        drop(tx);
+        match consumer.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn batches_are_bounded_and_cover_the_stream_in_order() {
+        let got: Vec<Vec<u32>> = batches(0..10u32, 4).collect();
+        assert_eq!(got, vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+        assert_eq!(batches(0..3u32, 0).count(), 3, "a zero batch size means one item per batch");
+        assert_eq!(batches(std::iter::empty::<u32>(), 4).count(), 0);
+    }
+
+    #[test]
+    fn batches_pull_lazily_from_an_endless_stream() {
+        let pulled = AtomicUsize::new(0);
+        let endless = (0..).inspect(|_| {
+            pulled.fetch_add(1, Ordering::SeqCst);
+        });
+        let first_two: Vec<Vec<u64>> = batches(endless, 100).take(2).collect();
+        assert_eq!(first_two.len(), 2);
+        // The second batch, plus the one item peeked to know a batch follows.
+        assert!(pulled.load(Ordering::SeqCst) <= 201, "pulled {}", pulled.load(Ordering::SeqCst));
+    }
+
+    /// The constant-memory property: however long the stream, no more than `queue + 2` batches are
+    /// alive at once (read but not yet written).
+    #[test]
+    fn the_pipeline_holds_a_bounded_number_of_batches_on_a_long_stream() {
+        let produced = AtomicUsize::new(0);
+        let consumed = AtomicUsize::new(0);
+        let max_alive = AtomicUsize::new(0);
+        let batch = 16;
+        let stream = (0..100_000u32).map(|i| i.to_string());
+        let (state, result) = overlapped(
+            batches(stream, batch),
+            WRITE_QUEUE_BATCHES,
+            |b: Vec<String>| {
+                let p = produced.fetch_add(1, Ordering::SeqCst) + 1;
+                let alive = p - consumed.load(Ordering::SeqCst);
+                max_alive.fetch_max(alive, Ordering::SeqCst);
+                b.len()
+            },
+            |n: usize, total: &mut usize| {
+                *total += n;
+                if *total % (batch * 97) == 0 {
+                    std::thread::yield_now(); // a slow writer now and then
+                }
+                consumed.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), ()>(())
+            },
+        );
+        assert_eq!(result, Ok(()));
+        assert_eq!(state, 100_000, "every item reached the writer");
+        let max = max_alive.load(Ordering::SeqCst);
+        assert!(max <= WRITE_QUEUE_BATCHES + 2, "{max} batches alive at once");
+    }
+
+    #[test]
+    fn a_writer_error_stops_reading() {
+        let produced = AtomicUsize::new(0);
+        let (state, result) = overlapped(
+            batches(0..1_000_000u32, 10),
+            WRITE_QUEUE_BATCHES,
+            |b: Vec<u32>| {
+                produced.fetch_add(1, Ordering::SeqCst);
+                b
+            },
+            |b: Vec<u32>, seen: &mut usize| {
+                if b[0] >= 50 {
+                    return Err("disk full");
+                }
+                *seen += b.len();
+                Ok(())
+            },
+        );
+        assert_eq!(result, Err("disk full"));
+        assert_eq!(state, 50, "what was written before the error is reported");
+        assert!(produced.load(Ordering::SeqCst) <= 5 + 1 + WRITE_QUEUE_BATCHES + 1, "reading stopped");
+    }
 }

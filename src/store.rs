@@ -134,6 +134,50 @@ impl KgStore {
         }
     }
 
+    /// Whether any document graph is stored (any named graph besides the ontology's).
+    pub fn has_documents(&self) -> Result<bool, StoreError> {
+        for g in self.store.named_graphs() {
+            let g = g.map_err(|e| self.storage_error(e))?;
+            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Writes a batch of documents, each whole or not at all, the fastest safe way: documents new to the
+    /// store are bulk-loaded (Oxigraph's bulk loader writes sorted files, and its commit ingests them all
+    /// at once, atomically), documents already stored are replaced in one transaction. When an id occurs
+    /// more than once in the batch, its last version is written.
+    pub fn write_documents(&self, docs: Vec<DocumentGraph>) -> Result<(), StoreError> {
+        let mut last = std::collections::HashMap::with_capacity(docs.len());
+        for (i, d) in docs.iter().enumerate() {
+            last.insert(d.graph.clone(), i);
+        }
+        let (mut fresh, mut stored) = (Vec::new(), Vec::new());
+        for (i, d) in docs.into_iter().enumerate() {
+            if last.get(&d.graph) != Some(&i) {
+                continue;
+            }
+            if self.store.contains_named_graph(d.graph.as_ref()).map_err(|e| self.storage_error(e))? {
+                stored.push(d);
+            } else {
+                fresh.push(d);
+            }
+        }
+        if !fresh.is_empty() {
+            let mut loader = self.store.bulk_loader();
+            loader
+                .load_quads(fresh.into_iter().flat_map(|d| d.quads))
+                .map_err(|e| self.storage_error(e))?;
+            loader.commit().map_err(|e| self.storage_error(e))?;
+        }
+        if !stored.is_empty() {
+            self.replace_documents(&stored)?;
+        }
+        Ok(())
+    }
+
     /// Writes a batch of documents in one transaction: each document's graph is replaced whole.
     pub fn replace_documents(&self, docs: &[DocumentGraph]) -> Result<(), StoreError> {
         let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
