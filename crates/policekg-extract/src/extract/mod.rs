@@ -91,7 +91,7 @@ impl Extractor {
 }
 
 /// Version of the extraction rules; recorded per document so a changed extractor re-extracts.
-pub const EXTRACTOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.1");
+pub const EXTRACTOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.2");
 
 /// Shorthand for `Extractor::builtin().extract(article)`.
 pub fn extract(article: &Article) -> Extraction {

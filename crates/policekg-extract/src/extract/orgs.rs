@@ -729,7 +729,7 @@ fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
 
 /// Words right before a mention that make it no subject (在省公安厅支持下, 联合深圳警方, 被湖南警方).
 const NOT_SUBJECT_BEFORE: &[&str] = &["在", "联合", "会同", "协助", "配合", "按照", "根据", "向", "报", "被", "据", "与", "和", "及", "请", "由", "对", "经", "协调", "移交", "给"];
-const NOT_SUBJECT_AFTER: &[&str] = &["支持", "指导", "部署", "要求", "统一", "协助", "等地", "等", "的", "发布", "通报", "领导", "党委", "主要领导"];
+const NOT_SUBJECT_AFTER: &[&str] = &["支持", "指导", "部署", "要求", "统一", "协助", "等地", "等", "的支持", "的指导", "的部署", "发布", "通报", "领导", "党委", "主要领导"];
 
 fn compute_subjects(text: &Text, o: &mut Orgs) {
     let chars = &text.chars;
