@@ -257,7 +257,7 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
                     j += 2;
                 }
             }
-            '千' if !chinese => {
+            '千' if !chinese && !matches!(chars.get(j + 1), Some('克' | '米' | '瓦' | '伏' | '帕')) => {
                 value = value.shift(3);
                 j += 1;
             }
@@ -338,6 +338,9 @@ mod tests {
             ("0.5", "0.5", false),
             ("二〇二二", "2022", false),
         ];
+        // 千克 is a classifier, not 千 (thousand) and 克.
+        let chars: Vec<char> = "3.2千克".chars().collect();
+        assert_eq!(parse_number(&chars, 0).unwrap().end, 3);
         for (text, want, approx) in cases {
             let (v, a, _) = val(text);
             assert_eq!((v.as_str(), a), (*want, *approx), "{text}");
