@@ -8,7 +8,7 @@ use super::text::{at, Text};
 use crate::Operation;
 
 /// Verbs of a concrete police action.
-const ACTIONS: &[&str] = &["抓获", "抓捕", "破获", "侦破", "捣毁", "打掉", "摧毁", "端掉", "收网", "查获", "缴获", "告破", "解救", "擒获", "抓捕归案", "缉拿", "查处"];
+const ACTIONS: &[&str] = &["抓获", "抓捕", "控制", "破获", "侦破", "捣毁", "打掉", "摧毁", "端掉", "收网", "查获", "缴获", "告破", "解救", "擒获", "抓捕归案", "缉拿", "查处"];
 /// A span of time between the date and the action: the action is not of that date.
 const ELAPSED: &[&str] = &["经过", "历时", "经过近", "此后", "随后数", "多月", "半年"];
 
