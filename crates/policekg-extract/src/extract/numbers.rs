@@ -284,7 +284,12 @@ pub fn approx_suffix(chars: &[char], pos: usize) -> Option<usize> {
 
 /// Whether a numeral starts at `pos` (without reading it).
 pub fn numeral_starts(chars: &[char], pos: usize) -> bool {
-    chars.get(pos).map_or(false, |&c| digit(c).is_some() || cn_digit(c).is_some() || (cn_unit(c).is_some() && c != '百' && c != '千'))
+    // 百 and 千 start a numeral only as 百余 / 千多 (百日行动 is no number).
+    chars.get(pos).map_or(false, |&c| {
+        digit(c).is_some()
+            || cn_digit(c).is_some()
+            || (cn_unit(c).is_some() && ((c != '百' && c != '千') || matches!(chars.get(pos + 1), Some('余' | '多'))))
+    })
 }
 
 pub fn is_digit(c: char) -> bool {
@@ -337,6 +342,8 @@ mod tests {
             ("3千", "3000", false),
             ("0.5", "0.5", false),
             ("二〇二二", "2022", false),
+            ("百余", "100", true),
+            ("千余", "1000", true),
         ];
         // 千克 is a classifier, not 千 (thousand) and 克.
         let chars: Vec<char> = "3.2千克".chars().collect();
@@ -345,6 +352,14 @@ mod tests {
             let (v, a, _) = val(text);
             assert_eq!((v.as_str(), a), (*want, *approx), "{text}");
         }
+    }
+
+    #[test]
+    fn hundred_starts_a_number_only_with_an_approximate_marker() {
+        let c: Vec<char> = "百日行动".chars().collect();
+        assert!(!numeral_starts(&c, 0));
+        let c: Vec<char> = "百余起".chars().collect();
+        assert!(numeral_starts(&c, 0));
     }
 
     #[test]
