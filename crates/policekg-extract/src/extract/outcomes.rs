@@ -288,6 +288,17 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police")) || pre.iter().filter(|c| c.pos >= prev_end).any(|c| c.tag == "skip") {
             continue;
         }
+        // Figures of another body (法院, 海关) in a sentence that no police organ leads are not ours.
+        {
+            let si = text.sentence_of(q.start);
+            let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
+            let other = cues_in(lex, chars, ss, q.start).into_iter().find(|c| c.tag == "nonpolice");
+            if let Some(c) = other {
+                if !orgs.mentions.iter().any(|m| m.start >= ss && m.start < c.pos) {
+                    continue;
+                }
+            }
+        }
         if q.unit == Some(ValueUnit::Percent) {
             let mut dir = None;
             let mut cmp = None;
@@ -615,5 +626,11 @@ mod tests {
             brief(&o),
             vec![t("cases_solved", "860", "case", false), t("cases_solved", "310", "case", false), t("cases_solved", "205", "case", false)]
         );
+    }
+
+    #[test]
+    fn other_bodies_figures_are_not_police_results() {
+        let o = run("南昌市公安局抓获嫌疑人20名。市检察院批准逮捕12人，市法院判处罪犯8人。南昌市公安局联合海关查获走私香烟300箱、手机40部。");
+        assert_eq!(brief(&o), vec![t("suspects_arrested", "20", "person", false), t("items_seized", "300", "item", false), t("items_seized", "40", "item", false)]);
     }
 }
