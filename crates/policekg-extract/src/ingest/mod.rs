@@ -356,6 +356,15 @@ pub fn parse_document(id: &str, origin: &str, kind: InputKind, bytes: &[u8]) -> 
     Ok(article)
 }
 
+/// Whether `s` is an absolute http(s) URL (what `source` may hold: a publisher's name or a relative link is
+/// not the URL of the original).
+pub fn is_web_url(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && s.len() > 10
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`'))
+}
+
 /// Common last steps: checks, id, origin, Simplified text.
 pub(crate) fn finish(article: &mut Article, id: &str, origin: &str) -> Result<(), IngestError> {
     if article.body.trim().is_empty() {
@@ -366,7 +375,7 @@ pub(crate) fn finish(article: &mut Article, id: &str, origin: &str) -> Result<()
     let clean = |t: String| text::normalize_inline(&text::decode_entities(&t));
     article.title = article.title.take().map(clean).filter(|t| !t.is_empty());
     article.author = article.author.take().map(clean).filter(|t| !t.is_empty());
-    article.source = article.source.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    article.source = article.source.take().map(|t| t.trim().to_string()).filter(|t| is_web_url(t));
     article.simplified = script::to_simplified_aligned(&article.body);
     Ok(())
 }

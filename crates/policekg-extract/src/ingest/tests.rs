@@ -94,3 +94,22 @@ fn txt_with_front_matter_and_html_body() {
     assert_eq!(a.body, "第一段 内容。\n第二段");
     assert_eq!(a.simplified, a.body);
 }
+
+#[test]
+fn source_is_only_an_absolute_url() {
+    let a = parse_document("d", "d.txt", InputKind::Text, "---\nsource: 中国长安网\n---\n正文。".as_bytes()).unwrap();
+    assert_eq!(a.source, None);
+    let a = parse_document("d", "d.txt", InputKind::Text, "---\nsource: 某网\nurl: https://example.org/a?b=1\n---\n正文。".as_bytes()).unwrap();
+    assert_eq!(a.source.as_deref(), Some("https://example.org/a?b=1"));
+    let page = "<html><head><link rel=\"canonical\" href=\"/news/1.html\"></head><body><p>正文。</p></body></html>";
+    assert_eq!(parse_document("d", "d.html", InputKind::Html, page.as_bytes()).unwrap().source, None);
+    assert!(is_web_url("HTTP://EXAMPLE.ORG/x"));
+    assert!(!is_web_url("https://exa mple.org"));
+    assert!(!is_web_url("ftp://example.org/file"));
+}
+
+#[test]
+fn traditional_title_and_html_title_entities() {
+    let a = parse_document("d", "d.txt", InputKind::Text, "---\ntitle: 甲&amp;乙&nbsp;通報\n---\n正文。".as_bytes()).unwrap();
+    assert_eq!(a.title.as_deref(), Some("甲&乙 通報"));
+}

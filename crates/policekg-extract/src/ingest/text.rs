@@ -1,9 +1,14 @@
 //! Plain-text helpers: body normalization, HTML entities in plain text, light Markdown stripping.
 
-/// Whitespace for collapsing: Unicode whitespace (incl. U+00A0 and the ideographic space U+3000) and the
-/// zero-width characters often left by CMS exports.
+/// Whitespace for collapsing: Unicode whitespace (incl. U+00A0 and the ideographic space U+3000).
 fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    c.is_whitespace()
+}
+
+/// Invisible characters often left by CMS exports (zero-width spaces and joiners, BOMs, soft hyphens):
+/// dropped, so `破获\u{200B}案件` reads `破获案件`.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' | '\u{180E}')
 }
 
 /// Normalizes a body: line breaks unified, runs of whitespace within a line collapsed to one space,
@@ -22,7 +27,7 @@ pub fn normalize(text: &str) -> String {
                 pending_space = true;
                 continue;
             }
-            if c.is_control() {
+            if c.is_control() || is_invisible(c) {
                 continue;
             }
             if pending_space && out.len() > content_start {
@@ -43,6 +48,9 @@ pub fn normalize_inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending = false;
     for c in text.chars() {
+        if is_invisible(c) {
+            continue;
+        }
         if is_space(c) || c.is_control() {
             pending = true;
             continue;
@@ -274,6 +282,7 @@ mod tests {
     fn normalizes() {
         assert_eq!(normalize("  a  b\t c \r\n\n\u{3000}\u{3000}第二段\u{A0}x\n \n"), "a b c\n第二段 x");
         assert_eq!(normalize(""), "");
+        assert_eq!(normalize("破获\u{200B}案件\u{AD}3起\u{FEFF}"), "破获案件3起");
         assert_eq!(normalize_inline("  标题 \n 二 "), "标题 二");
     }
 
