@@ -196,7 +196,7 @@ fn detect(rules: &CampaignRules, lex: &Lexicon, chars: &[char]) -> (Vec<Campaign
 }
 
 /// Finds the campaigns of one article.
-pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs) -> Campaigns {
+pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs, r: Option<&super::dates::RefDate>) -> Campaigns {
     let chars = &text.chars;
     let n = chars.len();
     let (mut mentions, mut alts) = detect(rules, lex, chars);
@@ -332,6 +332,34 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
             let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(4).map_or(n, |s| s.1);
             counts.into_iter().find(|(k, first, _)| *k >= 2 || *first < lead_end).map(|x| x.2)
         });
+    // The period, when the sentence that first names a campaign states one (自6月1日至8月31日, 6月至9月).
+    for c in out.iter_mut() {
+        let Some(m) = mentions.iter().find(|m| !m.weak && m.label == c.label) else { continue };
+        let (s, e) = text.sentences[text.sentence_of(m.start)];
+        let ds = super::dates::find_dates(&chars[s..e], r);
+        for w in ds.windows(2) {
+            let between: String = chars[s + w[0].end..s + w[1].start].iter().collect();
+            if matches!(between.as_str(), "至" | "到" | "-" | "—" | "～") && w[0].date.month.is_some() && w[1].date.month.is_some() {
+                let (a, b) = (w[0].date, w[1].date);
+                let start = format!("{:04}-{:02}-{:02}", a.year, a.month.unwrap_or(1), a.day.unwrap_or(1));
+                let em = b.month.unwrap_or(12);
+                let end = format!("{:04}-{:02}-{:02}", b.year, em, b.day.unwrap_or_else(|| super::dates::days_in_month(b.year, em)));
+                if start <= end {
+                    c.period_start = Some(start);
+                    c.period_end = Some(end);
+                }
+                break;
+            }
+        }
+        if c.period_start.is_none() {
+            if let Some((ps, pe)) = super::dates::find_period(&chars[s..e], r) {
+                if pe.is_some() {
+                    c.period_start = Some(ps);
+                    c.period_end = pe;
+                }
+            }
+        }
+    }
     // A main campaign that is the parent of a more specific one named in the lead: the specific one
     // (以“雷火2022”为牵引，开展“春季攻势”: the figures that follow are the 春季攻势's).
     let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(2).map_or(n, |s| s.1);
@@ -355,7 +383,7 @@ mod tests {
         let rules = CampaignRules::new(&lex);
         let t = Text::new(body, body);
         let orgs = super::super::orgs::find_orgs(&g, &lex, &t, title);
-        find_campaigns(&rules, &lex, &t, title, &orgs)
+        find_campaigns(&rules, &lex, &t, title, &orgs, super::super::dates::parse_iso("2023-09-30").as_ref())
     }
 
     #[test]
@@ -368,6 +396,16 @@ mod tests {
         assert_eq!(c.get("断卡").unwrap().part_of, None);
         assert!(c.get("断卡").unwrap().alt_labels.contains(&"断卡行动".to_string()));
         assert!(c.get("春季攻势").unwrap().organizers.contains(&"杭州市公安局".to_string()));
+    }
+
+    #[test]
+    fn stated_periods() {
+        let c = run("", "自6月1日至8月31日，杭州市公安局开展“夏季攻势”行动。");
+        let s = c.get("夏季攻势").unwrap();
+        assert_eq!((s.period_start.as_deref(), s.period_end.as_deref()), (Some("2023-06-01"), Some("2023-08-31")));
+        let c = run("", "5月至7月，省公安厅组织“百日行动”。");
+        let s = c.get("百日行动").unwrap();
+        assert_eq!((s.period_start.as_deref(), s.period_end.as_deref()), (Some("2023-05-01"), Some("2023-07-31")));
     }
 
     #[test]

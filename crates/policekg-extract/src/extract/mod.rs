@@ -58,7 +58,7 @@ impl Extractor {
         // first line as a fallback title.
         let title = if title.is_empty() { text.sentences.first().map(|&(s, e)| text.slice(s, e)).unwrap_or_default() } else { title };
         let mut orgs = orgs::find_orgs(&self.gazetteer, &self.lexicon, &text, &title);
-        let camps = campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs);
+        let camps = campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs, refdate.as_ref());
         let ops = operations::find_operations(&self.lexicon, &text, &orgs, &camps, refdate.as_ref());
         let op_sentences: Vec<usize> = ops.iter().map(|(_, s)| *s).collect();
         let mut operations: Vec<crate::Operation> = ops.into_iter().map(|(o, _)| o).collect();

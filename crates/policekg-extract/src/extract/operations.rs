@@ -122,7 +122,7 @@ mod tests {
         let rules = CampaignRules::new(&lex);
         let t = Text::new(body, body);
         let orgs = find_orgs(&g, &lex, &t, "");
-        let camps = find_campaigns(&rules, &lex, &t, "", &orgs);
+        let camps = find_campaigns(&rules, &lex, &t, "", &orgs, None);
         let r = super::super::dates::parse_iso(date);
         find_operations(&lex, &t, &orgs, &camps, r.as_ref())
             .into_iter()

@@ -502,7 +502,7 @@ mod tests {
         let rules = CampaignRules::new(&lex);
         let t = Text::new(body, body);
         let orgs = find_orgs(&g, &lex, &t, "");
-        let camps = find_campaigns(&rules, &lex, &t, "", &orgs);
+        let camps = find_campaigns(&rules, &lex, &t, "", &orgs, None);
         let r = super::super::dates::parse_iso("2022-03-02");
         find_outcomes(&lex, &t, &orgs, &camps, r.as_ref()).into_iter().map(|x| x.0).collect()
     }
