@@ -124,7 +124,9 @@ impl Orgs {
         let Some(&i) = self.agency_index.get(label) else { return };
         let a = &mut self.agencies[i];
         let written = written.trim_matches(|c: char| super::text::is_open_quote(c) || super::text::is_close_quote(c));
-        if written != a.label && !written.is_empty() && !a.alt_labels.iter().any(|x| x == written) {
+        // 该局 and the like point back; they are no name of the agency.
+        let anaphoric = written.starts_with('该');
+        if written != a.label && !written.is_empty() && !anaphoric && !a.alt_labels.iter().any(|x| x == written) {
             a.alt_labels.push(written.to_string());
         }
         if a.evidence.len() < 3 && !a.evidence.iter().any(|e| e.start == ev.start) {
