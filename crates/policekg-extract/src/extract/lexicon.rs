@@ -59,7 +59,7 @@ pub const CUE_TAGS: &[&str] = &[
     "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze",
     "recover", "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "rise", "fall", "yoy", "pop",
     "share", "fugitive", "gang", "den", "account", "dispute", "hazard", "family", "case", "person", "police", "skip",
-    "time", "plain", "pursue", "nonpolice",
+    "time", "plain", "pursue", "nonpolice", "investigate",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[

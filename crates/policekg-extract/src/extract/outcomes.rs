@@ -36,7 +36,7 @@ pub struct Cue {
 
 const VERBS: &[&str] = &[
     "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze", "recover",
-    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "pursue",
+    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "pursue", "investigate",
 ];
 
 fn is_verb(t: &str) -> bool {
@@ -193,7 +193,7 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
             }
             "pursue" => "fugitives_caught",
             "detain" => "suspects_detained",
-            "punish" => "suspects_punished",
+            "punish" | "investigate" => "suspects_punished",
             "rescue" => "victims_rescued",
             "dissuade" => "persons_dissuaded",
             _ => return None,
@@ -205,7 +205,7 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                 "hazards_rectified"
             } else {
                 match v {
-                    "solve" | "punish" => "cases_solved",
+                    "solve" | "investigate" => "cases_solved",
                     "report" => "incidents_reported",
                     "resolve" => "disputes_resolved",
                     "rectify" => "hazards_rectified",
