@@ -506,29 +506,68 @@ struct OutcomeRow {
     doc: String,
 }
 
-fn outcomes(store: &KgStore) -> Result<Vec<OutcomeRow>, GraphError> {
-    let q = "SELECT ?a ?c ?m ?v ?d WHERE { ?o pk:attributedTo ?a ; pk:campaign ?c ; pk:metric ?m ; pk:value ?v ; prov:wasDerivedFrom ?d }";
-    Ok(select(store, q)?
-        .into_iter()
-        .filter_map(|r| {
-            let [a, c, m, v, d]: [Option<String>; 5] = r.try_into().ok()?;
-            let m = m?;
-            let metric = local_name(&m).strip_prefix("metric_").unwrap_or(local_name(&m)).to_owned();
-            Some(OutcomeRow { org: a?, campaign: c?, metric, value: v?.parse().unwrap_or(0.0), doc: d? })
+/// `subject → object` for one predicate (the first object where several are stated).
+fn property(store: &KgStore, predicate: &str) -> Result<HashMap<String, String>, GraphError> {
+    let mut map = HashMap::new();
+    for (s, o) in pairs(store, &format!("SELECT ?s ?o WHERE {{ ?s {predicate} ?o }}"))? {
+        map.entry(s).or_insert(o);
+    }
+    Ok(map)
+}
+
+/// `fact → document` (`prov:wasDerivedFrom`) when a date filter needs it.
+fn documents_of(store: &KgStore, scope: &Scope) -> Result<Option<HashMap<String, String>>, GraphError> {
+    if scope.docs.is_none() {
+        return Ok(None);
+    }
+    property(store, "prov:wasDerivedFrom").map(Some)
+}
+
+// Outcomes and operations are read one property at a time and joined here: a five-pattern join is
+// several times slower in Oxigraph on a large store than five scans.
+// The documents are read only when a date filter needs them (`doc` is empty otherwise).
+fn outcomes(store: &KgStore, scope: &Scope) -> Result<Vec<OutcomeRow>, GraphError> {
+    let campaign = property(store, "pk:campaign")?;
+    let attributed = property(store, "pk:attributedTo")?;
+    let metric = property(store, "pk:metric")?;
+    let value = property(store, "pk:value")?;
+    let derived = documents_of(store, scope)?;
+    let mut rows: Vec<OutcomeRow> = campaign
+        .iter()
+        .filter_map(|(o, c)| {
+            let m = metric.get(o)?;
+            Some(OutcomeRow {
+                org: attributed.get(o)?.clone(),
+                campaign: c.clone(),
+                metric: local_name(m).strip_prefix("metric_").unwrap_or(local_name(m)).to_owned(),
+                value: value.get(o)?.parse().unwrap_or(0.0),
+                doc: match &derived {
+                    Some(d) => d.get(o)?.clone(),
+                    None => String::new(),
+                },
+            })
         })
-        .collect())
+        .collect();
+    rows.sort_by(|a, b| (&a.doc, &a.org, &a.campaign, &a.metric).cmp(&(&b.doc, &b.org, &b.campaign, &b.metric)));
+    Ok(rows)
 }
 
 /// `(organisation, campaign, document)` for every operation conducted under a campaign.
-fn operations(store: &KgStore) -> Result<Vec<(String, String, String)>, GraphError> {
-    let q = "SELECT ?a ?c ?d WHERE { ?op a pk:Operation ; pk:conductedBy ?a ; pk:partOf ?c ; prov:wasDerivedFrom ?d }";
-    Ok(select(store, q)?
-        .into_iter()
-        .filter_map(|r| {
-            let [a, c, d]: [Option<String>; 3] = r.try_into().ok()?;
-            Some((a?, c?, d?))
-        })
-        .collect())
+fn operations(store: &KgStore, scope: &Scope) -> Result<Vec<(String, String, String)>, GraphError> {
+    let derived = documents_of(store, scope)?;
+    let part_of = property(store, "pk:partOf")?;
+    let mut rows = Vec::new();
+    for (op, org) in pairs(store, "SELECT ?op ?a WHERE { ?op pk:conductedBy ?a }")? {
+        let doc = match &derived {
+            Some(d) => d.get(&op).cloned(),
+            None => Some(String::new()),
+        };
+        if let (Some(c), Some(d)) = (part_of.get(&op), doc) {
+            rows.push((org, c.clone(), d));
+        }
+    }
+    rows.sort();
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -622,12 +661,12 @@ fn involved_orgs(store: &KgStore, scope: &Scope) -> Result<Option<HashSet<String
             set.insert(o);
         }
     }
-    for r in outcomes(store)? {
+    for r in outcomes(store, scope)? {
         if scope.campaign_ok(&r.campaign) && scope.doc_ok(&r.doc) {
             set.insert(r.org);
         }
     }
-    for (o, c, d) in operations(store)? {
+    for (o, c, d) in operations(store, scope)? {
         if scope.campaign_ok(&c) && scope.doc_ok(&d) {
             set.insert(o);
         }
@@ -724,12 +763,12 @@ fn participation(store: &KgStore, cat: &Catalogue, scope: &Scope, f: &Filter, b:
             acc.entry((o, c)).or_default().roles.insert(role);
         }
     }
-    for (o, c, d) in operations(store)? {
+    for (o, c, d) in operations(store, scope)? {
         if ok(&o, &c, &d) {
             acc.entry((o, c)).or_default().operations += 1;
         }
     }
-    for r in outcomes(store)? {
+    for r in outcomes(store, scope)? {
         if ok(&r.org, &r.campaign, &r.doc) {
             let p = acc.entry((r.org, r.campaign)).or_default();
             p.facts += 1;
