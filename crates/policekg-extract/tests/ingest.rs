@@ -350,7 +350,7 @@ fn binary_junk() {
 #[test]
 fn truncated_gbk() {
     let e = fails(&bad("truncated-gbk.txt"));
-    assert!(e.contains("undecodable") && e.contains("offset"), "{e}");
+    assert!(e.contains("undecodable") && e.contains("offset") && e.contains("cut off"), "{e}");
 }
 
 #[test]

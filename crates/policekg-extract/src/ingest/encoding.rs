@@ -66,16 +66,16 @@ pub fn decode_with_encoding(bytes: &[u8]) -> Result<(String, &'static Encoding),
                 match found {
                     Some(f) => f,
                     None => {
-                        let detail: Vec<String> = std::iter::once(format!(
-                            "UTF-8 at offset {}",
-                            utf8_err.valid_up_to()
-                        ))
-                        .chain(first_bad.iter().map(|(n, o)| format!("{n} at offset {o}")))
-                        .collect();
+                        let at = |name: &str| {
+                            first_bad.iter().find(|(n, _)| *n == name).map(|(_, o)| o.to_string()).unwrap_or_default()
+                        };
+                        let truncated = first_bad.iter().any(|(_, o)| *o + 4 >= bytes.len());
                         return Err(format!(
-                            "undecodable bytes: not valid UTF-8, GB18030/GBK or Big5 (first bad byte as {}; looks like {})",
-                            detail.join(", "),
-                            guess.name()
+                            "undecodable bytes: not valid UTF-8 (bad byte at offset {}), GB18030/GBK (offset {}) or Big5 (offset {}){}",
+                            utf8_err.valid_up_to(),
+                            at(GB18030.name()),
+                            at(BIG5.name()),
+                            if truncated { "; the file seems cut off in the middle of a character" } else { "" }
                         ));
                     }
                 }
