@@ -60,8 +60,11 @@ fn random_bytes(rng: &mut Lcg) -> Vec<u8> {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut rng = Lcg(0x5eed_1234_abcd_0001);
-    for round in 0..3000 {
+    // POLICEKG_FUZZ_ROUNDS and POLICEKG_FUZZ_SEED run a longer or different campaign.
+    let rounds: usize = std::env::var("POLICEKG_FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+    let seed: u64 = std::env::var("POLICEKG_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5eed_1234_abcd_0001);
+    let mut rng = Lcg(seed);
+    for round in 0..rounds {
         let bytes = random_bytes(&mut rng);
         for kind in [InputKind::Text, InputKind::Markdown, InputKind::Html, InputKind::Jsonl] {
             match parse_document("x", "fuzz", kind, &bytes) {
