@@ -251,15 +251,26 @@ pub fn markdown_title(text: &str) -> Option<String> {
     None
 }
 
-/// A title guessed from a plain text: its first line, when short and not a sentence.
+/// A title guessed from a plain text: its first line that is short and not a sentence, skipping a site
+/// name (`苏北网`), a breadcrumb (`当前位置:首页>快讯`) or a date line at the top.
 pub fn first_line_title(body: &str) -> Option<String> {
-    let first = body.lines().next()?.trim();
-    let n = first.chars().count();
-    if (4..=80).contains(&n) && !first.ends_with('。') && !first.ends_with('：') && !first.ends_with(':') {
-        Some(first.to_string())
-    } else {
-        None
+    for line in body.lines().take(4) {
+        let l = line.trim();
+        let n = l.chars().count();
+        let site_name = n <= 8
+            && (l.ends_with(['网', '站', '台', '号'])
+                || ["日报", "晚报", "晨报", "时报", "商报", "法制报", "都市报", "新闻"].iter().any(|e| l.ends_with(e)));
+        let breadcrumb = l.contains("当前位置") || l.contains("您的位置") || l.contains(" > ") || l.contains("首页>") || l.contains("首页 >");
+        let dateline = super::frontmatter::date_near_top(l).is_some();
+        if site_name || breadcrumb || dateline {
+            continue;
+        }
+        if (4..=80).contains(&n) && !l.ends_with('。') && !l.ends_with('：') && !l.ends_with(':') {
+            return Some(l.to_string());
+        }
+        return None;
     }
+    None
 }
 
 /// Cuts `s` to at most `max` bytes at a char boundary.
@@ -297,5 +308,14 @@ mod tests {
         let s = strip_markdown("# 标题\n\n**加粗**和[链接](http://x)![图](y.png)\n> 引文\n- 列表\n---\n");
         assert_eq!(normalize(&s), "标题\n加粗和链接\n引文\n列表");
         assert_eq!(markdown_title("x\n# 大标题\n").as_deref(), Some("大标题"));
+    }
+
+    #[test]
+    fn titles_of_plain_texts() {
+        assert_eq!(first_line_title("某某网\n当前位置:首页>快讯 > 滚动 >\n某市公安局破获案件12起\n正文。").as_deref(), Some("某市公安局破获案件12起"));
+        assert_eq!(first_line_title("某市公安局破获案件12起\n正文。").as_deref(), Some("某市公安局破获案件12起"));
+        assert_eq!(first_line_title("2023年5月6日 来源：某网\n某市公安局通报\n").as_deref(), Some("某市公安局通报"));
+        assert_eq!(first_line_title("2023年5月6日某县公安局破获盗窃案\n正文").as_deref(), Some("2023年5月6日某县公安局破获盗窃案"));
+        assert_eq!(first_line_title("今年以来，某市公安局破获案件12起。\n").as_deref(), None);
     }
 }
