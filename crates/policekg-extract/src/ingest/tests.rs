@@ -116,3 +116,29 @@ fn traditional_title_and_html_title_entities() {
     let a = parse_document("d", "d.txt", InputKind::Text, "---\ntitle: 甲&amp;乙&nbsp;通報\n---\n正文。".as_bytes()).unwrap();
     assert_eq!(a.title.as_deref(), Some("甲&乙 通報"));
 }
+
+#[test]
+fn hostile_front_matter_is_bounded() {
+    // Billion laughs: aliases expanding exponentially.
+    let mut yaml = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+    let mut prev = "a";
+    for n in names {
+        yaml.push_str(&format!("{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        prev = n;
+    }
+    yaml.push_str("title: 标题\n---\n正文。\n");
+    let t = std::time::Instant::now();
+    let a = parse_document("d", "d.txt", InputKind::Text, yaml.as_bytes()).unwrap();
+    assert_eq!(a.body, "正文。");
+    assert!(t.elapsed().as_secs() < 10);
+    // Deep nesting (YAML refuses it; the block is read line-wise).
+    let deep = format!("---\ntitle: x\nk: {}{}\n---\n正文。\n", "[".repeat(10_000), "]".repeat(10_000));
+    let a = parse_document("d", "d.txt", InputKind::Text, deep.as_bytes()).unwrap();
+    assert_eq!(a.body, "正文。");
+    assert_eq!(a.title.as_deref(), Some("x"));
+    // A block over 64 KiB is not taken as front matter: all of it is text.
+    let huge = format!("---\ntitle: x\nk: {}\n---\n正文。\n", "y".repeat(70_000));
+    let a = parse_document("d", "d.txt", InputKind::Text, huge.as_bytes()).unwrap();
+    assert!(a.body.ends_with("正文。"));
+}
