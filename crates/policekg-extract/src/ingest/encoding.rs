@@ -180,3 +180,20 @@ mod tests {
         assert!(err.contains("undecodable"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod short_texts {
+    use super::*;
+
+    #[test]
+    fn short_big5_and_gbk() {
+        for t in ["警察局偵破詐騙案。", "廈門市公安局", "長沙警方開展專項行動", "抓獲犯罪嫌疑人92名", "臺灣"] {
+            let (b, _, _) = BIG5.encode(t);
+            assert_eq!(decode(&b).as_deref(), Ok(t), "Big5");
+        }
+        for t in ["公安局破获案件。", "苏州市公安局", "抓获犯罪嫌疑人64名", "净网", "杭州"] {
+            let (b, _, _) = GB18030.encode(t);
+            assert_eq!(decode(&b).as_deref(), Ok(t), "GBK");
+        }
+    }
+}
