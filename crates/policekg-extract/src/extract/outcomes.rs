@@ -437,6 +437,15 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         let last = chars[s..e].iter().rev().find(|c| !c.is_whitespace()).copied();
         e - s < 40 && !matches!(last, Some('。'))
     };
+    // After the article's last full sentence come link lists and page furniture (相关阅读: other
+    // articles' titles): figures in heading lines there are not this article's.
+    let tail_start = text
+        .sentences
+        .iter()
+        .rev()
+        .find(|(s, e)| chars[*s..*e].iter().rev().find(|c| !c.is_whitespace()) == Some(&'。'))
+        .map_or(chars.len(), |x| x.1);
+    let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
     let found: Vec<Found> = {
         let keys: Vec<(String, ValueUnit, bool)> = found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
         found
@@ -632,5 +641,11 @@ mod tests {
     fn other_bodies_figures_are_not_police_results() {
         let o = run("南昌市公安局抓获嫌疑人20名。市检察院批准逮捕12人，市法院判处罪犯8人。南昌市公安局联合海关查获走私香烟300箱、手机40部。");
         assert_eq!(brief(&o), vec![t("suspects_arrested", "20", "person", false), t("items_seized", "300", "item", false), t("items_seized", "40", "item", false)]);
+    }
+
+    #[test]
+    fn link_lists_after_the_article_are_not_its_figures() {
+        let o = run("今年以来，太原市公安局共破获刑事案件900起，抓获嫌疑人600名。\n相关阅读\n大同警方破获案件120起\n晋中警方抓获嫌疑人35名\n");
+        assert_eq!(brief(&o), vec![t("cases_solved", "900", "case", false), t("suspects_arrested", "600", "person", false)]);
     }
 }
