@@ -10,7 +10,7 @@
 //! - Output is sorted (graph, then subject, then `rdf:type` and labels first, then predicate and object), so
 //!   two exports of the same store are byte-identical and Turtle/TriG come out grouped by subject. Dataset
 //!   formats are written one document graph at a time (memory bounded by the largest document); triple
-//!   formats need the whole union in memory to drop duplicates.
+//!   formats (the union, each triple once) go through sorted chunks spilled to temporary files.
 //! - JSON-LD is written with the published context (`ontology/context.jsonld`, inlined) so keys are short
 //!   names (`label`, `value`, `attributedTo`) and numbers and booleans are native JSON.
 //! - [`export_table`] writes tidy CSV/TSV tables (outcomes, agencies, campaigns, operations).
@@ -20,7 +20,7 @@ use crate::model::Iris;
 use crate::query::{self, QueryError};
 use crate::store::{KgStore, StoreError};
 use crate::vocab::{dcterms, pk, prov, qb, rdf, rdfs, xsd, ONTOLOGY_GRAPH, PREFIXES};
-use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
@@ -224,22 +224,163 @@ pub fn export_with(store: &KgStore, options: &ExportOptions, out: &mut dyn Write
         }
         writer.finish()
     } else {
-        let mut all: Vec<Quad> = sections.into_iter().flatten().collect();
+        // The union: every triple once, sorted, through sorted chunks on disk when it is large.
+        let mut union = UnionSorter::new(UNION_CHUNK_BYTES);
+        for q in sections.iter().flatten() {
+            union.push(q)?;
+        }
         if options.ontology {
-            all.extend(graph_quads(&ontology)?);
+            for q in graph_quads(&ontology)? {
+                union.push(&q)?;
+            }
         }
         for g in &graphs {
             let quads = graph_quads(g)?;
             if options.description {
-                all.extend(cube_links(&quads, &options.iris));
+                for q in cube_links(&quads, &options.iris) {
+                    union.push(&q)?;
+                }
             }
-            all.extend(quads);
+            for q in &quads {
+                union.push(q)?;
+            }
         }
-        let mut all: Vec<Quad> =
-            all.into_iter().map(|q| Quad { graph_name: GraphName::DefaultGraph, ..q }).collect();
-        all = sorted(all);
-        all.dedup();
-        write_quads(all.iter(), format, out)
+        let mut serializer = RdfSerializer::from_format(format.rdf_format());
+        if format != ExportFormat::NTriples {
+            for (prefix, ns) in PREFIXES.iter().chain(EXTRA_PREFIXES) {
+                serializer = serializer.with_prefix(*prefix, *ns).expect("valid prefixes");
+            }
+        }
+        let mut writer = serializer.for_writer(out);
+        let mut n = 0;
+        union.finish(|t| {
+            n += 1;
+            writer.serialize_triple(t)
+        })?;
+        writer.finish()?;
+        Ok(n)
+    }
+}
+
+/// Bytes of union records held in memory before a sorted chunk is written to a temporary file.
+const UNION_CHUNK_BYTES: usize = 256 << 20;
+
+/// Sorts and deduplicates the triples of a union with bounded memory: records
+/// (`subject \t rank \t predicate \t object` in N-Triples syntax, which escapes tabs and line breaks) are
+/// sorted in memory up to a budget, then spilled as sorted chunks and merged.
+struct UnionSorter {
+    buffer: Vec<String>,
+    bytes: usize,
+    limit: usize,
+    chunks: Vec<std::path::PathBuf>,
+}
+
+impl UnionSorter {
+    fn new(limit: usize) -> Self {
+        Self { buffer: Vec::new(), bytes: 0, limit, chunks: Vec::new() }
+    }
+
+    fn push(&mut self, q: &Quad) -> std::io::Result<()> {
+        let subject = match &q.subject {
+            NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+            other => other.to_string(),
+        };
+        let rank = if q.predicate.as_ref() == rdf::TYPE {
+            0
+        } else if q.predicate.as_ref() == rdfs::LABEL {
+            1
+        } else {
+            2
+        };
+        let record = format!("{subject}\t{rank}\t{}\t{}", q.predicate.as_str(), q.object);
+        self.bytes += record.len() + 32;
+        self.buffer.push(record);
+        if self.bytes > self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        self.buffer.sort_unstable();
+        self.buffer.dedup();
+        let path = std::env::temp_dir().join(format!(
+            "policekg-export-{}-{:p}-{}.tmp",
+            std::process::id(),
+            self as *const Self,
+            self.chunks.len()
+        ));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        self.chunks.push(path);
+        for r in &self.buffer {
+            w.write_all(r.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        self.buffer.clear();
+        self.bytes = 0;
+        Ok(())
+    }
+
+    /// Calls `f` on every distinct triple, in order.
+    fn finish(mut self, mut f: impl FnMut(&Triple) -> std::io::Result<()>) -> Result<(), ExportError> {
+        let mut emit = |record: &str| -> Result<(), ExportError> { f(&record_triple(record)?).map_err(ExportError::Io) };
+        if self.chunks.is_empty() {
+            self.buffer.sort_unstable();
+            self.buffer.dedup();
+            for r in &self.buffer {
+                emit(r)?;
+            }
+            return Ok(());
+        }
+        self.spill()?;
+        use std::io::BufRead;
+        let mut readers = Vec::new();
+        for path in &self.chunks {
+            readers.push(std::io::BufReader::new(std::fs::File::open(path)?).lines());
+        }
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(line) = r.next() {
+                heap.push(std::cmp::Reverse((line?, i)));
+            }
+        }
+        let mut last: Option<String> = None;
+        while let Some(std::cmp::Reverse((line, i))) = heap.pop() {
+            if let Some(next) = readers[i].next() {
+                heap.push(std::cmp::Reverse((next?, i)));
+            }
+            if last.as_deref() != Some(line.as_str()) {
+                emit(&line)?;
+                last = Some(line);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for UnionSorter {
+    fn drop(&mut self) {
+        for path in &self.chunks {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A union record back to its triple.
+fn record_triple(record: &str) -> Result<Triple, ExportError> {
+    let bad = || ExportError::Read(format!("bad union record {record:?}"));
+    let mut parts = record.splitn(4, '\t');
+    let (Some(subject), Some(_rank), Some(predicate), Some(object)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let subject_nt = if let Some(id) = subject.strip_prefix("_:") { format!("_:{id}") } else { format!("<{subject}>") };
+    let line = format!("{subject_nt} <{predicate}> {object} .\n");
+    let mut triples = RdfParser::from_format(RdfFormat::NTriples).for_slice(line.as_bytes());
+    match triples.next() {
+        Some(Ok(q)) => Ok(Triple::from(q)),
+        _ => Err(bad()),
     }
 }
 
@@ -344,8 +485,14 @@ fn sorted(mut quads: Vec<Quad>) -> Vec<Quad> {
             2
         }
     }
+    fn subject_key(s: &NamedOrBlankNode) -> String {
+        match s {
+            NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+            other => other.to_string(),
+        }
+    }
     quads.sort_by_cached_key(|q| {
-        (graph_key(&q.graph_name), q.subject.to_string(), rank(&q.predicate), q.predicate.as_str().to_owned(), q.object.to_string())
+        (graph_key(&q.graph_name), subject_key(&q.subject), rank(&q.predicate), q.predicate.as_str().to_owned(), q.object.to_string())
     });
     quads.dedup();
     quads
@@ -810,8 +957,8 @@ impl<'w> JsonLdWriter<'w> {
         Ok(Self { out, context: Context::parse(), first: true, n: 0 })
     }
 
-    /// Node objects of sorted quads of one graph.
-    fn nodes(&self, quads: &[Quad]) -> Vec<serde_json::Value> {
+    /// Node objects of sorted quads of one graph: `id`, `type`, then the properties by key.
+    fn nodes(&self, quads: &[Quad]) -> Vec<Vec<(String, serde_json::Value)>> {
         let mut nodes = Vec::new();
         let mut i = 0;
         while i < quads.len() {
@@ -820,8 +967,8 @@ impl<'w> JsonLdWriter<'w> {
             while j < quads.len() && &quads[j].subject == subject {
                 j += 1;
             }
-            let mut node = serde_json::Map::new();
-            node.insert("id".into(), serde_json::Value::String(self.context.node_id(subject)));
+            let mut node: Vec<(String, serde_json::Value)> = Vec::new();
+            node.push(("id".into(), serde_json::Value::String(self.context.node_id(subject))));
             let mut types = Vec::new();
             let mut props: Vec<(String, bool, Vec<serde_json::Value>)> = Vec::new();
             for q in &quads[i..j] {
@@ -847,16 +994,17 @@ impl<'w> JsonLdWriter<'w> {
                 }
             }
             if !types.is_empty() {
-                node.insert(
+                node.push((
                     "type".into(),
                     if types.len() == 1 { types.pop().expect("one") } else { serde_json::Value::Array(types) },
-                );
+                ));
             }
+            props.sort_by(|a, b| a.0.cmp(&b.0));
             for (key, set, mut values) in props {
                 let v = if values.len() == 1 && !set { values.pop().expect("one") } else { serde_json::Value::Array(values) };
-                node.insert(key, v);
+                node.push((key, v));
             }
-            nodes.push(serde_json::Value::Object(node));
+            nodes.push(node);
             i = j;
         }
         nodes
@@ -868,16 +1016,29 @@ impl<'w> JsonLdWriter<'w> {
         }
         self.n += quads.len();
         let nodes = self.nodes(quads);
-        let items: Vec<serde_json::Value> = match &quads[0].graph_name {
-            GraphName::DefaultGraph => nodes,
-            GraphName::NamedNode(g) => {
-                vec![serde_json::json!({ "id": self.context.compact(g.as_str()), "@graph": nodes })]
-            }
-            GraphName::BlankNode(b) => vec![serde_json::json!({ "id": format!("_:{}", b.as_str()), "@graph": nodes })],
+        let json = |v: &serde_json::Value| serde_json::to_string(v).expect("serializable");
+        let node_text = |node: &[(String, serde_json::Value)], pad: &str| -> String {
+            let fields: Vec<String> = node.iter().map(|(k, v)| format!("{pad}  {}: {}", json(&k.as_str().into()), json(v))).collect();
+            format!("{pad}{{\n{}\n{pad}}}", fields.join(",\n"))
         };
+        let mut items = Vec::new();
+        match &quads[0].graph_name {
+            GraphName::DefaultGraph => items.extend(nodes.iter().map(|n| node_text(n, "    "))),
+            named => {
+                let id = match named {
+                    GraphName::NamedNode(g) => self.context.compact(g.as_str()),
+                    other => other.to_string(),
+                };
+                let inner: Vec<String> = nodes.iter().map(|n| node_text(n, "        ")).collect();
+                items.push(format!(
+                    "    {{\n      \"id\": {},\n      \"@graph\": [\n{}\n      ]\n    }}",
+                    json(&id.into()),
+                    inner.join(",\n")
+                ));
+            }
+        }
         for item in items {
-            let text = serde_json::to_string_pretty(&item).expect("serializable");
-            write!(self.out, "{}\n    {}", if self.first { "" } else { "," }, indent(&text, 4))?;
+            write!(self.out, "{}\n{item}", if self.first { "" } else { "," })?;
             self.first = false;
         }
         Ok(())
@@ -1055,6 +1216,36 @@ mod tests {
         assert_eq!(c.terms[&format!("{}metric", pk::NS)].coercion, Coercion::Id);
         assert_eq!(c.classes[&format!("{}Outcome", pk::NS)], "Outcome");
         assert_eq!(c.compact(&format!("{}metric_rate", pk::NS)), "pk:metric_rate");
+    }
+
+    #[test]
+    fn the_union_sorter_spills_merges_and_deduplicates() {
+        let node = |s: &str| NamedNode::new_unchecked(format!("http://e/{s}"));
+        let mut quads = Vec::new();
+        for i in 0..300 {
+            let g = GraphName::NamedNode(node(&format!("g{}", i % 3)));
+            let object: Term = if i % 2 == 0 { Literal::new_simple_literal(format!("v\t{}\n\"x\"", i % 50)).into() } else { node(&format!("o{}", i % 7)).into() };
+            quads.push(Quad::new(node(&format!("s{}", i % 11)), node("p"), object, g));
+        }
+        quads.push(Quad::new(node("s1"), rdf::TYPE, node("C"), GraphName::DefaultGraph));
+        let run = |limit: usize| {
+            let mut sorter = UnionSorter::new(limit);
+            for q in &quads {
+                sorter.push(q).unwrap();
+            }
+            let spilled = !sorter.chunks.is_empty() || limit < 1000;
+            let mut out = Vec::new();
+            sorter.finish(|t| { out.push(t.clone()); Ok(()) }).unwrap();
+            (out, spilled)
+        };
+        let (in_memory, _) = run(usize::MAX);
+        let (spilled, _) = run(200);
+        assert_eq!(in_memory, spilled);
+        let distinct: std::collections::HashSet<Triple> = quads.iter().map(|q| Triple::from(q.clone())).collect();
+        assert_eq!(in_memory.len(), distinct.len());
+        // Grouped by subject, rdf:type first.
+        let s1: Vec<&Triple> = in_memory.iter().filter(|t| t.subject == node("s1").into()).collect();
+        assert_eq!(s1[0].predicate.as_ref(), rdf::TYPE);
     }
 
     #[test]
