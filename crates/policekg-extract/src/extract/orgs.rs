@@ -298,7 +298,7 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         .sentences
         .iter()
         .rev()
-        .find(|(s, e)| chars[*s..*e].iter().rev().find(|c| !c.is_whitespace()) == Some(&'。'))
+        .find(|(s, e)| matches!(chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')')), Some('。' | '！' | '？' | '!' | '?')))
         .map_or(chars.len(), |x| x.1);
     for a in o.agencies.iter_mut() {
         let in_body = o.mentions.iter().any(|m| m.label == a.label && m.start < tail_start);

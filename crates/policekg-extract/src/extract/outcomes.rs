@@ -443,7 +443,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         .sentences
         .iter()
         .rev()
-        .find(|(s, e)| chars[*s..*e].iter().rev().find(|c| !c.is_whitespace()) == Some(&'。'))
+        .find(|(s, e)| matches!(chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')')), Some('。' | '！' | '？' | '!' | '?')))
         .map_or(chars.len(), |x| x.1);
     let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
     let found: Vec<Found> = {
