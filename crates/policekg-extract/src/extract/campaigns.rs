@@ -60,9 +60,18 @@ impl Campaigns {
         let si = text.sentence_of(pos);
         let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
         let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
+        // A mention is no leaf when another campaign named here is part of it. Compared per distinct label,
+        // so a sentence with many mentions stays linear.
+        let mut named: Vec<&str> = here.iter().map(|m| m.label.as_str()).collect();
+        named.sort_unstable();
+        named.dedup();
+        let part_of: Vec<(&str, &str)> = named
+            .iter()
+            .filter_map(|l| self.get(l).and_then(|c| c.part_of.as_deref()).map(|p| (*l, p)))
+            .collect();
         let leaves: Vec<&&CampaignMention> = here
             .iter()
-            .filter(|m| !here.iter().any(|o| o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())))
+            .filter(|m| !part_of.iter().any(|(l, p)| *l != m.label && *p == m.label))
             .collect();
         let before = leaves.iter().filter(|m| m.start <= pos).last();
         if let Some(m) = before.or(leaves.first()) {

@@ -12,6 +12,7 @@ pub const UNIT_KINDS: &str = include_str!("../../../../data/lexicon/unit_kinds.t
 pub const AGENCY_REFS: &str = include_str!("../../../../data/lexicon/agency_refs.tsv");
 pub const CAMPAIGNS: &str = include_str!("../../../../data/lexicon/campaigns.tsv");
 pub const CRIME_TYPES: &str = include_str!("../../../../data/lexicon/crime_types.tsv");
+pub const AGENCY_SUFFIXES: &str = include_str!("../../../../data/lexicon/agency_suffixes.tsv");
 
 /// A parse error: file, 1-based line, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,7 @@ pub const REF_TAGS: &[&str] = &[
     "national", "province", "city", "county", "last-province", "last-city", "last-county", "region", "scope-city", "scope-province",
     "scope-county", "scope-region", "actor",
 ];
+pub const SUFFIX_TAGS: &[&str] = &["ministry", "department", "bureau", "branch", "organ", "relative"];
 pub const CAMPAIGN_TAGS: &[&str] = &["umbrella", "name", "suffix", "tail", "parent", "not"];
 pub const UNIT_CODES: &[&str] = &["case", "person", "person-time", "group", "den", "item", "account", "gram", "CNY", "percent", "other", "*"];
 
@@ -114,6 +116,8 @@ pub struct Lexicon {
     pub campaign_not: Vec<String>,
     /// Crime words -> crime type; longest first.
     pub crime_types: Vec<(String, String)>,
+    /// Endings that name an organ, with their tag; longest first.
+    pub agency_suffixes: Vec<(String, &'static str)>,
     /// First chars of cue words and classifiers (most positions start none).
     cue_first: std::collections::HashSet<char>,
     classifier_first: std::collections::HashSet<char>,
@@ -133,6 +137,19 @@ fn lens_desc<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<usize> {
 impl Lexicon {
     /// Parses the given lexicon texts (the shipped ones are [`Lexicon::builtin`]).
     pub fn parse(classifiers: &str, cues: &str, unit_kinds: &str, refs: &str, campaigns: &str, crimes: &str) -> Result<Lexicon, LexiconError> {
+        Lexicon::parse_all(classifiers, cues, unit_kinds, refs, campaigns, crimes, AGENCY_SUFFIXES)
+    }
+
+    /// Like [`Lexicon::parse`], with the agency endings given too.
+    pub fn parse_all(
+        classifiers: &str,
+        cues: &str,
+        unit_kinds: &str,
+        refs: &str,
+        campaigns: &str,
+        crimes: &str,
+        suffixes: &str,
+    ) -> Result<Lexicon, LexiconError> {
         let mut cl = HashMap::new();
         for (line, f) in rows("classifiers.tsv", classifiers, 3, None)? {
             if !UNIT_CODES.contains(&f[1]) {
@@ -169,7 +186,12 @@ impl Lexicon {
             campaign_parent: vec![],
             campaign_not: vec![],
             crime_types: vec![],
+            agency_suffixes: vec![],
         };
+        let mut sfx: Vec<(String, &'static str)> =
+            rows("agency_suffixes.tsv", suffixes, 2, Some(SUFFIX_TAGS))?.into_iter().map(|(_, f)| (f[0].to_string(), static_tag(SUFFIX_TAGS, f[1]))).collect();
+        sfx.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        lex.agency_suffixes = sfx;
         for (line, f) in rows("campaigns.tsv", campaigns, 2, Some(CAMPAIGN_TAGS))? {
             let v = f[0].to_string();
             if matches!(f[1], "umbrella" | "name") && regex::Regex::new(&v).is_err() {
@@ -194,7 +216,7 @@ impl Lexicon {
     }
 
     pub fn builtin() -> Lexicon {
-        Lexicon::parse(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES).unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
+        Lexicon::parse_all(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES, AGENCY_SUFFIXES).unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
     }
 
     /// The longest classifier at `pos`: (text length, classifier, text).
@@ -273,6 +295,7 @@ mod tests {
             ("agency_refs.tsv", AGENCY_REFS),
             ("campaigns.tsv", CAMPAIGNS),
             ("crime_types.tsv", CRIME_TYPES),
+            ("agency_suffixes.tsv", AGENCY_SUFFIXES),
         ] {
             assert!(text.starts_with('#'), "{name} must begin with a comment documenting its format");
             let lines = data_lines(text);

@@ -260,8 +260,6 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
     (city, province, county)
 }
 
-const ANCHORS: &[&str] = &["公安部", "公安分局", "公安机关", "公安厅", "公安局", "分局", "公安", "警方", "局", "厅"];
-
 /// Reads the organisations of one article.
 pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs {
     let chars = &text.chars;
@@ -351,28 +349,28 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
     let n = chars.len();
     let mut i = 0;
     while i < n {
-        let Some(anchor) = ANCHORS.iter().find(|a| super::text::at(chars, i, a)) else {
+        let Some((anchor, tag)) = lex.agency_suffixes.iter().find(|(a, _)| super::text::at(chars, i, a)).map(|(a, t)| (a, *t)) else {
             i += 1;
             continue;
         };
         let alen = anchor.chars().count();
         let aend = i + alen;
-        if *anchor == "公安部" {
-            out.push((i, aend, o.national(), "公安部".to_string()));
+        if tag == "ministry" {
+            out.push((i, aend, o.national(), anchor.to_string()));
             i = aend;
             continue;
         }
-        if (*anchor == "局" || *anchor == "厅") && i > 0 && chars[i - 1] == '安' {
+        if tag == "relative" && i > 0 && chars[i - 1] == '安' {
             i += 1;
             continue;
         }
         let (cs, chain) = place_chain(g, chars, i, o.city, o.province);
-        let is_branch = *anchor == "分局" || *anchor == "公安分局";
+        let is_branch = tag == "branch";
         if let Some(&d) = chain.last() {
-            let div = if *anchor == "公安厅" { g.province_of(d) } else { d };
+            let div = if tag == "department" { g.province_of(d) } else { d };
             let mut label = o.division_agency(g, div);
             let mut end = aend;
-            if *anchor == "公安局" {
+            if tag == "bureau" {
                 // 温州市公安局鹿城区分局, 浙江省杭州市公安局西湖区分局.
                 if let Some((bend, name)) = branch_after(chars, aend) {
                     let inner = place_chain(g, chars, bend - 2, Some(div), None).1;
@@ -432,11 +430,11 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             i = aend;
             continue;
         }
-        if *anchor == "局" || *anchor == "厅" {
+        if tag == "relative" {
             i += 1;
             continue;
         }
-        if is_branch && name_start_back(chars, i, 8) == i && *anchor == "分局" {
+        if is_branch && name_start_back(chars, i, 8) == i && anchor.chars().count() == 2 {
             // 分局 alone: the branch named last.
             if let Some(last) = out.iter().rev().find(|m: &&(usize, usize, String, String)| m.2.ends_with("分局")).map(|m| m.2.clone()) {
                 out.push((i, aend, last, String::new()));
