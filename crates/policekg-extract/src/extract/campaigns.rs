@@ -55,27 +55,33 @@ impl Campaigns {
         self.campaigns.iter().find(|c| c.label == label)
     }
 
-    /// The campaign a sentence speaks of: the most specific one it names, else the article's.
-    pub fn in_scope(&self, text: &Text, pos: usize) -> Option<String> {
-        let si = text.sentence_of(pos);
+    /// The most specific campaign a sentence names (the last before `pos`, else the first), if any.
+    fn named_in(&self, text: &Text, si: usize, pos: usize) -> Option<String> {
         let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
         let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
-        // A mention is no leaf when another campaign named here is part of it. Compared per distinct label,
-        // so a sentence with many mentions stays linear.
-        let mut named: Vec<&str> = here.iter().map(|m| m.label.as_str()).collect();
-        named.sort_unstable();
-        named.dedup();
-        let part_of: Vec<(&str, &str)> = named
-            .iter()
-            .filter_map(|l| self.get(l).and_then(|c| c.part_of.as_deref()).map(|p| (*l, p)))
-            .collect();
         let leaves: Vec<&&CampaignMention> = here
             .iter()
-            .filter(|m| !part_of.iter().any(|(l, p)| *l != m.label && *p == m.label))
+            .filter(|m| !here.iter().any(|o| o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())))
             .collect();
         let before = leaves.iter().filter(|m| m.start <= pos).last();
-        if let Some(m) = before.or(leaves.first()) {
-            return Some(m.label.clone());
+        before.or(leaves.first()).map(|m| m.label.clone())
+    }
+
+    /// The campaign a sentence speaks of: the most specific one it names, else the one named last
+    /// before it in its paragraph, else the article's.
+    pub fn in_scope(&self, text: &Text, pos: usize) -> Option<String> {
+        let si = text.sentence_of(pos);
+        if let Some(l) = self.named_in(text, si, pos) {
+            return Some(l);
+        }
+        let para = text.paragraph_of.get(si).copied();
+        for k in (0..si).rev() {
+            if text.paragraph_of.get(k).copied() != para {
+                break;
+            }
+            if let Some(l) = self.named_in(text, k, usize::MAX) {
+                return Some(l);
+            }
         }
         self.main.clone()
     }

@@ -648,4 +648,25 @@ mod tests {
         let o = run("今年以来，太原市公安局共破获刑事案件900起，抓获嫌疑人600名。\n相关阅读\n大同警方破获案件120起\n晋中警方抓获嫌疑人35名\n");
         assert_eq!(brief(&o), vec![t("cases_solved", "900", "case", false), t("suspects_arrested", "600", "person", false)]);
     }
+
+    #[test]
+    fn the_campaign_of_a_paragraph_carries_to_its_later_sentences() {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let rules = CampaignRules::new(&lex);
+        let body = "今年以来，兰州市公安局深入推进“昆仑2023”专项行动。全市共侦破食药环案件48起。\n兰州市公安局同步开展“净网2023”专项行动。全市共侦破网络犯罪案件96起。\n全市共抓获逃犯30名。";
+        let t = Text::new(body, body);
+        let orgs = find_orgs(&g, &lex, &t, "兰州警方“昆仑2023”专项行动");
+        let camps = find_campaigns(&rules, &lex, &t, "兰州警方“昆仑2023”专项行动", &orgs, None);
+        let o: Vec<(String, Option<String>)> =
+            find_outcomes(&lex, &t, &orgs, &camps, None).into_iter().map(|x| (x.0.value, x.0.campaign)).collect();
+        assert_eq!(
+            o,
+            vec![
+                ("48".to_string(), Some("昆仑2023".to_string())),
+                ("96".to_string(), Some("净网2023".to_string())),
+                ("30".to_string(), Some("昆仑2023".to_string())),
+            ]
+        );
+    }
 }
