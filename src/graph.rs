@@ -170,7 +170,9 @@ pub enum GraphError {
     Query(#[from] QueryError),
     #[error("no campaign labelled {0:?} in the store (`policekg query --store DIR campaigns` lists them)")]
     UnknownCampaign(String),
-    #[error("no agency or unit labelled {0:?} in the store (`policekg query --store DIR agency-hierarchy` lists them)")]
+    #[error(
+        "no agency or unit labelled {0:?} in the store (`policekg query --store DIR agency-hierarchy` lists them)"
+    )]
     UnknownAgency(String),
     #[error("{flag} {value:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")]
     InvalidDate { flag: &'static str, value: String },
@@ -491,7 +493,11 @@ fn roles(store: &KgStore) -> Result<Vec<(String, EdgeKind, String, String)>, Gra
         .into_iter()
         .filter_map(|r| {
             let [c, role, o, g]: [Option<String>; 4] = r.try_into().ok()?;
-            let kind = if local_name(role.as_deref()?) == "organizedBy" { EdgeKind::OrganizedBy } else { EdgeKind::Participant };
+            let kind = if local_name(role.as_deref()?) == "organizedBy" {
+                EdgeKind::OrganizedBy
+            } else {
+                EdgeKind::Participant
+            };
             Some((c?, kind, o?, g?))
         })
         .collect())
@@ -584,9 +590,12 @@ impl Builder {
     fn edge(&mut self, a: &str, b: &str, kind: EdgeKind) -> &mut Edge {
         self.nodes.insert(a.to_owned());
         self.nodes.insert(b.to_owned());
-        self.edges
-            .entry((a.to_owned(), b.to_owned(), kind))
-            .or_insert(Edge { kind, weight: 1.0, count: 0, detail: String::new() })
+        self.edges.entry((a.to_owned(), b.to_owned(), kind)).or_insert(Edge {
+            kind,
+            weight: 1.0,
+            count: 0,
+            detail: String::new(),
+        })
     }
 
     fn finish(self, cat: &Catalogue, view: View, title: String) -> Network {
@@ -628,18 +637,23 @@ pub fn build(store: &KgStore, view: View, filter: &Filter) -> Result<Network, Gr
 }
 
 fn title(view: View, f: &Filter) -> String {
-    let mut t = format!("policekg: {}", match view {
-        View::Hierarchy => "agency hierarchy",
-        View::Campaigns => "campaigns, organizers and participants",
-        View::Participation => "agency-campaign participation (edge weight: outcome facts)",
-        View::CoMention => "agencies named in the same documents (edge weight: documents)",
-    });
+    let mut t = format!(
+        "policekg: {}",
+        match view {
+            View::Hierarchy => "agency hierarchy",
+            View::Campaigns => "campaigns, organizers and participants",
+            View::Participation => "agency-campaign participation (edge weight: outcome facts)",
+            View::CoMention => "agencies named in the same documents (edge weight: documents)",
+        }
+    );
     if view == View::Participation {
         if let Some(m) = &f.metric {
             t = t.replace("outcome facts", &format!("total {m}"));
         }
     }
-    for (name, v) in [("campaign", &f.campaign), ("agency", &f.agency), ("province", &f.province), ("from", &f.from), ("to", &f.to)] {
+    for (name, v) in
+        [("campaign", &f.campaign), ("agency", &f.agency), ("province", &f.province), ("from", &f.from), ("to", &f.to)]
+    {
         if let Some(v) = v {
             let _ = write!(t, "; {name} {v}");
         }
@@ -731,8 +745,7 @@ fn campaigns(store: &KgStore, cat: &Catalogue, scope: &Scope, b: &mut Builder) -
             linked.insert(c);
         }
     }
-    let shown: BTreeSet<&String> =
-        kept.iter().filter(|c| !scope.filters_orgs() || linked.contains(*c)).collect();
+    let shown: BTreeSet<&String> = kept.iter().filter(|c| !scope.filters_orgs() || linked.contains(*c)).collect();
     for c in &shown {
         b.nodes.insert((*c).clone());
         if let Some(p) = cat.campaign_parent.get(*c) {
@@ -752,10 +765,20 @@ struct Participation {
     totals: BTreeMap<String, f64>,
 }
 
-fn participation(store: &KgStore, cat: &Catalogue, scope: &Scope, f: &Filter, b: &mut Builder) -> Result<(), GraphError> {
+fn participation(
+    store: &KgStore,
+    cat: &Catalogue,
+    scope: &Scope,
+    f: &Filter,
+    b: &mut Builder,
+) -> Result<(), GraphError> {
     let mut acc: BTreeMap<(String, String), Participation> = BTreeMap::new();
     let ok = |o: &str, c: &str, d: &str| {
-        cat.is_org(o) && cat.kind(c) == Some(NodeKind::Campaign) && scope.org_ok(cat, o) && scope.campaign_ok(c) && scope.doc_ok(d)
+        cat.is_org(o)
+            && cat.kind(c) == Some(NodeKind::Campaign)
+            && scope.org_ok(cat, o)
+            && scope.campaign_ok(c)
+            && scope.doc_ok(d)
     };
     for (c, kind, o, g) in roles(store)? {
         if ok(&o, &c, &g) {
@@ -905,7 +928,10 @@ pub fn write_dot(net: &Network, cluster: Cluster, out: &mut dyn Write) -> std::i
         "  graph [{layout}, fontname={font}, fontsize=14, label={}, labelloc=t, labeljust=l, bgcolor=white, pad=0.3];",
         dot_string(&format!("{} — {} nodes, {} edges", net.title, g.node_count(), g.edge_count()))
     );
-    let _ = writeln!(s, "  node [fontname={font}, fontsize=10, style=filled, penwidth=0.8, height=0.3, margin=\"0.08,0.03\"];");
+    let _ = writeln!(
+        s,
+        "  node [fontname={font}, fontsize=10, style=filled, penwidth=0.8, height=0.3, margin=\"0.08,0.03\"];"
+    );
     let _ = writeln!(s, "  edge [fontname={font}, fontsize=8, color=\"#7f7f7f\", arrowsize=0.5, penwidth=0.8];");
 
     let mut provinces: Vec<&str> = g.node_weights().filter_map(|n| n.province.as_deref()).collect();
@@ -925,11 +951,12 @@ pub fn write_dot(net: &Network, cluster: Cluster, out: &mut dyn Write) -> std::i
         } else {
             fill
         };
-        let font_colour = if matches!(n.level.as_deref(), Some("National" | "Provincial")) && net.view != View::CoMention {
-            "white"
-        } else {
-            "black"
-        };
+        let font_colour =
+            if matches!(n.level.as_deref(), Some("National" | "Provincial")) && net.view != View::CoMention {
+                "white"
+            } else {
+                "black"
+            };
         let style = if n.kind == NodeKind::Agency { "\"filled,rounded\"" } else { "filled" };
         let _ = writeln!(
             s,
@@ -993,8 +1020,10 @@ pub fn write_dot(net: &Network, cluster: Cluster, out: &mut dyn Write) -> std::i
             EdgeKind::OrganizedBy => "color=\"#d7301f\", style=solid, tooltip=\"organizedBy\"".to_owned(),
             EdgeKind::Participant => "color=\"#fd8d3c\", style=dashed, tooltip=\"participant\"".to_owned(),
             EdgeKind::Participation | EdgeKind::CoMention => {
-                let width = if max_weight > 0.0 { 0.6 + 4.0 * (1.0 + w.weight).ln() / (1.0 + max_weight).ln() } else { 0.6 };
-                let label = if w.weight > 0.0 { format!(", label={}", dot_string(&number(w.weight))) } else { String::new() };
+                let width =
+                    if max_weight > 0.0 { 0.6 + 4.0 * (1.0 + w.weight).ln() / (1.0 + max_weight).ln() } else { 0.6 };
+                let label =
+                    if w.weight > 0.0 { format!(", label={}", dot_string(&number(w.weight))) } else { String::new() };
                 let tip = if w.detail.is_empty() { number(w.weight) } else { w.detail.clone() };
                 let style = if w.weight > 0.0 { "solid" } else { "dashed" };
                 format!("penwidth={width:.2}, style={style}{label}, tooltip={}", dot_string(&tip))

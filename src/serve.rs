@@ -55,7 +55,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { writable: false, timeout: DEFAULT_TIMEOUT, max_results: DEFAULT_MAX_RESULTS, base: DEFAULT_BASE.to_owned() }
+        Self {
+            writable: false,
+            timeout: DEFAULT_TIMEOUT,
+            max_results: DEFAULT_MAX_RESULTS,
+            base: DEFAULT_BASE.to_owned(),
+        }
     }
 }
 
@@ -186,7 +191,10 @@ fn too_many_results(limit: usize) -> Response {
 }
 
 fn timed_out(timeout: Duration) -> Response {
-    error(503, format!("the query ran longer than {}s (the server's --timeout) and was cancelled", timeout.as_secs_f64()))
+    error(
+        503,
+        format!("the query ran longer than {}s (the server's --timeout) and was cancelled", timeout.as_secs_f64()),
+    )
 }
 
 fn internal_error(e: impl std::fmt::Display) -> Response {
@@ -543,10 +551,8 @@ fn rdf_response(req: &Request, params: &[(String, String)], turtle: &str) -> Res
     let Some((media, format)) = negotiate(accept(req, params), &offers) else {
         return not_acceptable(&offers.iter().map(|(m, _)| *m).collect::<Vec<_>>());
     };
-    let triples: Result<Vec<Triple>, _> = RdfParser::from_format(RdfFormat::Turtle)
-        .for_slice(turtle.as_bytes())
-        .map(|q| q.map(Triple::from))
-        .collect();
+    let triples: Result<Vec<Triple>, _> =
+        RdfParser::from_format(RdfFormat::Turtle).for_slice(turtle.as_bytes()).map(|q| q.map(Triple::from)).collect();
     match triples.map_err(internal_error).and_then(|t| serialize_triples(&t, format).map_err(internal_error)) {
         Ok(body) => Response::new(200, &content_type(&media), body).with_header("Vary", "Accept"),
         Err(r) => r,
@@ -582,7 +588,9 @@ fn graph_store_get(server: &Server, req: &Request, params: &[(String, String)]) 
     let default = params.iter().any(|(n, _)| n == "default");
     let triples: Vec<Triple> = match (graph, default) {
         (Some(_), true) => return bad_request("give either ?graph=IRI or ?default, not both"),
-        (None, false) => return bad_request("give ?graph=IRI (a document's graph) or ?default (the union of all graphs)"),
+        (None, false) => {
+            return bad_request("give ?graph=IRI (a document's graph) or ?default (the union of all graphs)")
+        }
         (Some(iri), false) => {
             let g = match parse_named_node(iri, "graph") {
                 Ok(g) => g,
@@ -673,7 +681,12 @@ pub fn id_path_to_iri(base: &str, rest: &str) -> String {
     // Characters the IRI minter escapes stay escaped (see `model::iri_segment`).
     let mut iri = String::from(base);
     for c in decoded.chars() {
-        if c.is_whitespace() || c.is_control() || ('\u{E000}'..='\u{F8FF}').contains(&c) || ('\u{FFF0}'..='\u{FFFF}').contains(&c) || c == '\u{FEFF}' {
+        if c.is_whitespace()
+            || c.is_control()
+            || ('\u{E000}'..='\u{F8FF}').contains(&c)
+            || ('\u{FFF0}'..='\u{FFFF}').contains(&c)
+            || c == '\u{FEFF}'
+        {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 let _ = write!(iri, "%{b:02X}");
@@ -693,7 +706,8 @@ fn describe(server: &Server, req: &Request, rest: &str) -> Response {
     let Ok(node) = NamedNode::new(&iri) else {
         return bad_request(format!("<{iri}> is not a valid IRI"));
     };
-    let sparql = format!("CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}");
+    let sparql =
+        format!("CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}");
     let triples = match construct(server, &sparql) {
         Ok(t) => t,
         Err(r) => return r,
@@ -886,16 +900,14 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -1054,13 +1066,23 @@ fn respond(server: &Server, mut request: tiny_http::Request) {
         let req = Request {
             method: request.method().as_str().to_ascii_uppercase(),
             url: request.url().to_owned(),
-            headers: request.headers().iter().map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned())).collect(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
+                .collect(),
             body,
         };
         handle(server, &req)
     };
     if response.status >= 500 {
-        eprintln!("policekg serve: {} {} -> {}: {}", request.method(), request.url(), response.status, response.text().trim());
+        eprintln!(
+            "policekg serve: {} {} -> {}: {}",
+            request.method(),
+            request.url(),
+            response.status,
+            response.text().trim()
+        );
     }
     // The response is written by hand so that it can say `Connection: close` (tiny_http drops that
     // header): tiny_http runs each connection as a task of a thread pool that can leave a new connection
@@ -1096,7 +1118,10 @@ mod tests {
         let offers = [("text/turtle", 1), ("text/html", 2), ("application/ld+json", 3)];
         assert_eq!(negotiate(None, &offers).unwrap().1, 1);
         assert_eq!(negotiate(Some("*/*"), &offers).unwrap().1, 1);
-        assert_eq!(negotiate(Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"), &offers).unwrap().1, 2);
+        assert_eq!(
+            negotiate(Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"), &offers).unwrap().1,
+            2
+        );
         assert_eq!(negotiate(Some("application/ld+json"), &offers).unwrap().1, 3);
         assert_eq!(negotiate(Some("text/*;q=0.5, application/ld+json;q=0.4"), &offers).unwrap().1, 1);
         assert_eq!(negotiate(Some("image/png"), &offers), None);
@@ -1120,7 +1145,10 @@ mod tests {
     #[test]
     fn id_paths_decode_chinese_and_keep_escaped_delimiters() {
         let base = "https://w3id.org/policekg/id/";
-        assert_eq!(id_path_to_iri(base, "agency/%E8%8D%86%E9%97%A8%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80"), format!("{base}agency/荆门市公安局"));
+        assert_eq!(
+            id_path_to_iri(base, "agency/%E8%8D%86%E9%97%A8%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80"),
+            format!("{base}agency/荆门市公安局")
+        );
         assert_eq!(id_path_to_iri(base, "agency/荆门市公安局"), format!("{base}agency/荆门市公安局"));
         assert_eq!(id_path_to_iri(base, "doc/a%2fb"), format!("{base}doc/a%2Fb"));
         assert_eq!(id_path_to_iri(base, "doc/a%20b"), format!("{base}doc/a%20b"));

@@ -91,8 +91,14 @@ fn curl_select_ask_construct_and_a_malformed_query() {
     let sparql = format!("{}/sparql", ep.url);
 
     let q = "SELECT DISTINCT ?label WHERE { ?a a pk:Agency ; rdfs:label ?label } ORDER BY ?label";
-    let (code, headers, body) =
-        curl(&["-G", &sparql, "--data-urlencode", &format!("query={q}"), "-H", "Accept: application/sparql-results+json"]);
+    let (code, headers, body) = curl(&[
+        "-G",
+        &sparql,
+        "--data-urlencode",
+        &format!("query={q}"),
+        "-H",
+        "Accept: application/sparql-results+json",
+    ]);
     assert_eq!(code, 200, "{body}");
     assert!(headers.to_ascii_lowercase().contains("content-type: application/sparql-results+json"), "{headers}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -104,13 +110,27 @@ fn curl_select_ask_construct_and_a_malformed_query() {
     let (code, _, csv) = curl(&["-G", &sparql, "--data-urlencode", &format!("query={q}"), "-H", "Accept: text/csv"]);
     assert_eq!(code, 200);
     assert!(csv.starts_with("label\r\n") && csv.contains("杭州市公安局"), "{csv}");
-    let (_, _, tsv) = curl(&["-G", &sparql, "--data-urlencode", &format!("query={q}"), "-H", "Accept: text/tab-separated-values"]);
+    let (_, _, tsv) =
+        curl(&["-G", &sparql, "--data-urlencode", &format!("query={q}"), "-H", "Accept: text/tab-separated-values"]);
     assert!(tsv.starts_with("?label"), "{tsv}");
-    let (_, _, xml) = curl(&["-G", &sparql, "--data-urlencode", &format!("query={q}"), "-H", "Accept: application/sparql-results+xml"]);
+    let (_, _, xml) = curl(&[
+        "-G",
+        &sparql,
+        "--data-urlencode",
+        &format!("query={q}"),
+        "-H",
+        "Accept: application/sparql-results+xml",
+    ]);
     assert!(xml.contains("<sparql") && xml.contains("杭州市公安局"), "{xml}");
 
     let (code, _, ask) = curl(&[
-        "-X", "POST", &sparql, "-H", "Content-Type: application/sparql-query", "--data-binary", "ASK { ?c a pk:Campaign }",
+        "-X",
+        "POST",
+        &sparql,
+        "-H",
+        "Content-Type: application/sparql-query",
+        "--data-binary",
+        "ASK { ?c a pk:Campaign }",
     ]);
     assert_eq!(code, 200);
     assert!(ask.contains("\"boolean\":true"), "{ask}");
@@ -121,8 +141,20 @@ fn curl_select_ask_construct_and_a_malformed_query() {
     assert_eq!(code, 200, "{ttl}");
     assert!(headers.to_ascii_lowercase().contains("content-type: text/turtle"), "{headers}");
     assert!(ttl.contains("rdfs:label \"杭州市公安局\""), "{ttl}");
-    for (accept, marker) in [("application/ld+json", "\"@id\""), ("application/rdf+xml", "<rdf:RDF"), ("application/n-triples", "> \"杭州市公安局\" .")] {
-        let (code, _, body) = curl(&["-X", "POST", &sparql, "--data-urlencode", &format!("query={construct}"), "-H", &format!("Accept: {accept}")]);
+    for (accept, marker) in [
+        ("application/ld+json", "\"@id\""),
+        ("application/rdf+xml", "<rdf:RDF"),
+        ("application/n-triples", "> \"杭州市公安局\" ."),
+    ] {
+        let (code, _, body) = curl(&[
+            "-X",
+            "POST",
+            &sparql,
+            "--data-urlencode",
+            &format!("query={construct}"),
+            "-H",
+            &format!("Accept: {accept}"),
+        ]);
         assert_eq!(code, 200, "{accept}: {body}");
         assert!(body.contains(marker), "{accept}: {body}");
     }
@@ -204,14 +236,17 @@ fn service_description_graph_store_and_dereferenceable_iris() {
     let (code, _, graph) = curl(&["-G", &format!("{}/store", ep.url), "--data-urlencode", &format!("graph={ZJ_DOC}")]);
     assert_eq!(code, 200, "{graph}");
     assert!(graph.contains("杭州市公安局") && graph.contains("pk:Outcome"), "the document's graph as Turtle: {graph}");
-    let (code, _, _) = curl(&["-G", &format!("{}/store", ep.url), "--data-urlencode", "graph=https://example.org/none"]);
+    let (code, _, _) =
+        curl(&["-G", &format!("{}/store", ep.url), "--data-urlencode", "graph=https://example.org/none"]);
     assert_eq!(code, 404);
-    let (code, _, _) = curl(&["-X", "PUT", &format!("{}/store?default", ep.url), "--data-binary", "<a:b> <a:c> <a:d> ."]);
+    let (code, _, _) =
+        curl(&["-X", "PUT", &format!("{}/store?default", ep.url), "--data-binary", "<a:b> <a:c> <a:d> ."]);
     assert_eq!(code, 405, "the Graph Store is read-only");
 
     // The IRI as a browser sends it: percent-encoded UTF-8.
     let id = format!("{}/id/agency/%E6%9D%AD%E5%B7%9E%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80", ep.url);
-    let (code, headers, html) = curl(&[&id, "-H", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"]);
+    let (code, headers, html) =
+        curl(&[&id, "-H", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"]);
     assert_eq!(code, 200, "{html}");
     assert!(headers.to_ascii_lowercase().contains("content-type: text/html"), "{headers}");
     assert!(html.contains("<h1>杭州市公安局</h1>") && html.contains("href=\"/id/agency/浙江省公安厅\""), "{html}");
@@ -231,19 +266,26 @@ fn query_page_cors_and_read_only() {
     let ep = Endpoint::start(&store, &[]);
     let (code, _, page) = curl(&[&format!("{}/", ep.url)]);
     assert_eq!(code, 200);
-    assert!(page.contains("<textarea") && page.contains("outcomes-by-agency-campaign") && page.contains("fetch('/sparql'"), "{page}");
+    assert!(
+        page.contains("<textarea") && page.contains("outcomes-by-agency-campaign") && page.contains("fetch('/sparql'"),
+        "{page}"
+    );
     assert!(!page.contains("https://cdn") && !page.contains("<script src"), "no CDN, nothing to install");
 
     let (code, headers, _) = curl(&[
-        "-X", "OPTIONS", &format!("{}/sparql", ep.url), "-H", "Origin: https://yasgui.example", "-H",
+        "-X",
+        "OPTIONS",
+        &format!("{}/sparql", ep.url),
+        "-H",
+        "Origin: https://yasgui.example",
+        "-H",
         "Access-Control-Request-Method: POST",
     ]);
     assert_eq!(code, 204);
     assert!(headers.contains("Access-Control-Allow-Methods: GET, POST"), "{headers}");
 
-    let (code, _, body) = curl(&[
-        "-X", "POST", &format!("{}/sparql", ep.url), "--data-urlencode", "update=DELETE WHERE { ?s ?p ?o }",
-    ]);
+    let (code, _, body) =
+        curl(&["-X", "POST", &format!("{}/sparql", ep.url), "--data-urlencode", "update=DELETE WHERE { ?s ?p ?o }"]);
     assert_eq!(code, 403, "{body}");
     assert!(body.contains("--writable"), "{body}");
     let (_, _, ask) = curl(&["-G", &format!("{}/sparql", ep.url), "--data-urlencode", "query=ASK { ?s ?p ?o }"]);
@@ -251,7 +293,13 @@ fn query_page_cors_and_read_only() {
 
     // Sixteen clients at once, each with its own connection: every answer complete.
     let urls: Vec<String> = (0..64)
-        .map(|i| format!("{}/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%20{}", ep.url, i + 1))
+        .map(|i| {
+            format!(
+                "{}/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%20{}",
+                ep.url,
+                i + 1
+            )
+        })
         .collect();
     let mut args = vec!["--parallel", "--parallel-max", "16", "--max-time", "120", "-sS", "-w", "%{http_code}\n"];
     for u in &urls {
@@ -322,14 +370,27 @@ fn in_process_result_limit_and_dataset_parameters() {
     drop(srv); // one opener per store, also within a process
     let srv = server(&store, Config::default());
     let q = "SELECT DISTINCT ?l WHERE { ?a a pk:Agency ; rdfs:label ?l }";
-    let one = handle(&srv, &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", ZJ_DOC)]))));
+    let one = handle(
+        &srv,
+        &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", ZJ_DOC)]))),
+    );
     assert_eq!(one.status, 200, "{}", one.text());
-    assert!(one.text().contains("杭州市公安局") && !one.text().contains("深圳市公安局"), "only that document: {}", one.text());
+    assert!(
+        one.text().contains("杭州市公安局") && !one.text().contains("深圳市公安局"),
+        "only that document: {}",
+        one.text()
+    );
     let named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?a a pk:Agency } }";
-    let r = handle(&srv, &Request::get(&format!("/sparql?{}", policekg_form(&[("query", named), ("named-graph-uri", ZJ_DOC)]))));
+    let r = handle(
+        &srv,
+        &Request::get(&format!("/sparql?{}", policekg_form(&[("query", named), ("named-graph-uri", ZJ_DOC)]))),
+    );
     let json: serde_json::Value = serde_json::from_str(&r.text()).unwrap();
     assert_eq!(json["results"]["bindings"].as_array().unwrap().len(), 1, "{json}");
-    let bad = handle(&srv, &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", "not an iri")]))));
+    let bad = handle(
+        &srv,
+        &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", "not an iri")]))),
+    );
     assert_eq!(bad.status, 400);
 }
 
@@ -337,7 +398,14 @@ fn in_process_result_limit_and_dataset_parameters() {
 fn in_process_writable_allows_update() {
     let (_dir, store) = store();
     let srv = server(&store, Config { writable: true, ..Config::default() });
-    let r = handle(&srv, &Request::post("/sparql", "application/sparql-update", "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> rdfs:label \"新\" } }"));
+    let r = handle(
+        &srv,
+        &Request::post(
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> rdfs:label \"新\" } }",
+        ),
+    );
     assert_eq!(r.status, 204, "{}", r.text());
     let r = handle(&srv, &Request::post("/sparql", "application/sparql-query", "ASK { <urn:x:a> rdfs:label \"新\" }"));
     assert!(r.text().contains("true"), "{}", r.text());

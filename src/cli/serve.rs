@@ -48,7 +48,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     }
     let base = policekg::model::Iris::new(&args.base)?.base().to_owned();
     let kg = KgStore::open_existing(&args.store)?;
-    let config = Config { writable: args.writable, timeout: Duration::from_secs_f64(args.timeout), max_results: args.max_results, base };
+    let config = Config {
+        writable: args.writable,
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_results: args.max_results,
+        base,
+    };
     let threads = args
         .threads
         .map(|t| t as usize)
@@ -58,7 +63,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let shutdown = Arc::new(AtomicBool::new(false));
     {
         let shutdown = Arc::clone(&shutdown);
-        ctrlc::set_handler(move || shutdown.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
+        ctrlc::set_handler(move || shutdown.store(true, Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
     }
     // The first line names the address, so scripts started with port 0 can read it.
     println!("policekg serve: listening on http://{addr}/ (SPARQL endpoint http://{addr}/sparql)");
