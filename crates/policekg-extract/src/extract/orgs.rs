@@ -158,8 +158,27 @@ impl Orgs {
     }
 
     /// The subject of the sentence holding `pos`, else the last subject before it, else the main agency.
+    /// A paragraph that opens with a summary (今年以来, 据统计) and names no one is the article's agency's.
     pub fn actor_at(&self, text: &Text, pos: usize) -> Option<String> {
         let s = text.sentence_of(pos);
+        let para = text.paragraph_of.get(s).copied();
+        for k in (0..=s.min(self.subjects.len().saturating_sub(1))).rev() {
+            if let Some(Some(l)) = self.subjects.get(k) {
+                return Some(l.clone());
+            }
+            let opens_paragraph = k == 0 || text.paragraph_of.get(k - 1).copied() != text.paragraph_of.get(k).copied();
+            if opens_paragraph && text.paragraph_of.get(k).copied() == para {
+                let (ss, se) = text.sentences[k];
+                let head = &text.chars[ss..se.min(ss + 16)];
+                let summary = ["据统计", "统计显示", "今年以来", "截至", "截止"].iter().any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)))
+                    || ["以来"].iter().any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)));
+                if summary && self.main.is_some() {
+                    return self.main.clone();
+                }
+                break;
+            }
+        }
+        // Before this paragraph: the last subject named.
         for k in (0..=s.min(self.subjects.len().saturating_sub(1))).rev() {
             if let Some(Some(l)) = self.subjects.get(k) {
                 return Some(l.clone());

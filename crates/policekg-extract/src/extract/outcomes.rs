@@ -669,4 +669,11 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_summary_paragraph_belongs_to_the_article_agency() {
+        let o = run("贵阳市公安局开展专项行动。\n云岩区公安分局黔灵派出所民警抓获嫌疑人2名。\n今年以来，共侦破各类案件350起。");
+        assert_eq!(o.last().unwrap().attributed_to.as_deref(), Some("贵阳市公安局"));
+        assert_eq!(o[0].attributed_to.as_deref(), Some("贵阳市公安局云岩区分局黔灵派出所"));
+    }
 }
