@@ -228,6 +228,19 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
         if (j > i && at(chars, j, "以来")) || at(chars, j, "年初以来") {
             return Some((format!("{year:04}-01-01"), r.month.and(Some(iso_ref(r)))));
         }
+        // 一季度, 第三季度: three months.
+        for (k, q) in ["一", "二", "三", "四"].iter().enumerate() {
+            let q1 = format!("{q}季度");
+            let q2 = format!("第{q}季度");
+            if at(chars, j, &q1) || at(chars, j, &q2) {
+                let m1 = 3 * k as u32 + 1;
+                let m3 = m1 + 2;
+                return Some((format!("{year:04}-{m1:02}-01"), Some(format!("{year:04}-{m3:02}-{:02}", days_in_month(year, m3)))));
+            }
+        }
+        if at(chars, j, "下半年") {
+            return Some((format!("{year:04}-07-01"), Some(format!("{year:04}-12-31"))));
+        }
         if at(chars, j, "上半年") {
             return Some((format!("{year:04}-01-01"), Some(format!("{year:04}-06-30"))));
         }
@@ -305,6 +318,8 @@ mod tests {
         assert_eq!(find_period(&chars("今年1-5月，全省"), Some(&r)), Some(("2022-01-01".into(), Some("2022-05-31".into()))));
         assert_eq!(find_period(&chars("今年以来，全市"), Some(&r)).map(|p| p.0), Some("2022-01-01".into()));
         assert_eq!(find_period(&chars("全市公安机关抓获"), Some(&r)), None);
+        assert_eq!(find_period(&chars("今年一季度，全市"), Some(&r)), Some(("2022-01-01".into(), Some("2022-03-31".into()))));
+        assert_eq!(find_period(&chars("2021年第三季度"), Some(&r)), Some(("2021-07-01".into(), Some("2021-09-30".into()))));
         let r = parse_iso("2024-03-02").unwrap();
         assert_eq!(find_period(&chars("1至2月"), Some(&r)).unwrap().1, Some("2024-02-29".into()));
     }
