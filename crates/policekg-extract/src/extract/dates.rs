@@ -2,7 +2,7 @@
 //! 2022-03-02 article is 2022-02-24; `12月5日` of a 2022-01-10 article is 2021-12-05; `次日` is the day
 //! after the date before it; `今年9月` is 2022-09; `1至2月` is 2022-01-01 .. 2022-02-28.
 
-use super::numbers::{is_digit, parse_cn_small};
+use super::numbers::{digit_value, is_digit, parse_cn_small};
 use super::text::at;
 
 /// A calendar date known to the year, month or day.
@@ -80,7 +80,7 @@ pub fn infer_year(chars: &[char]) -> Option<i32> {
     let mut i = 0;
     while i + 4 <= chars.len() {
         if (i == 0 || !is_digit(chars[i - 1])) && (0..4).all(|k| is_digit(chars[i + k])) && chars.get(i + 4).map_or(true, |c| !is_digit(*c)) {
-            let y: i32 = chars[i..i + 4].iter().collect::<String>().parse().unwrap_or(0);
+            let y: i32 = chars[i..i + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
             let after = chars.get(i + 4).copied();
             let before = if i > 0 { Some(chars[i - 1]) } else { None };
             let year_like = after == Some('年') || before.map_or(false, |c| c == '-' || c == '－' || super::text::is_han(c));
@@ -107,7 +107,7 @@ fn read_int(chars: &[char], pos: usize, max_len: usize) -> Option<(u32, usize)> 
     let mut i = pos;
     let mut v: u32 = 0;
     while i < chars.len() && i - pos < max_len && is_digit(chars[i]) {
-        v = v * 10 + chars[i].to_digit(10).unwrap_or(0);
+        v = v * 10 + super::numbers::digit_value(chars[i]).unwrap_or(0);
         i += 1;
     }
     if i > pos {
@@ -168,7 +168,7 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
             year = Some(r.year - 1);
             j += 2;
         } else if (i == 0 || !is_digit(chars[i - 1])) && j + 5 <= n && (0..4).all(|k| is_digit(chars[j + k])) && chars[j + 4] == '年' {
-            year = chars[j..j + 4].iter().collect::<String>().parse().ok();
+            year = Some(chars[j..j + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32));
             j += 5;
         }
         if i > 0 && (is_digit(chars[i - 1]) || chars[i - 1] == '.') && year.is_none() {
@@ -221,7 +221,7 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
             year -= 1;
             j += 2;
         } else if j + 5 <= n && (0..4).all(|k| is_digit(chars[j + k])) && chars[j + 4] == '年' && (j == 0 || !is_digit(chars[j - 1])) {
-            year = chars[j..j + 4].iter().collect::<String>().parse().unwrap_or(r.year);
+            year = chars[j..j + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
             j += 5;
         }
         // 今年以来, 2021年以来 (a year must be written: 行动开展以来 is no calendar period).
@@ -305,6 +305,7 @@ mod tests {
             ("2019年7月3日，民警", "2022-03-02", &["2019-07-03"]),
             ("十月二十七日，民警", "2021-12-01", &["2021-10-27"]),
             ("抓获48名，金额1.5万元", "2022-03-02", &[]),
+            ("２０２１年１０月２７日，民警", "2022-03-02", &["2021-10-27"]),
         ];
         for (text, r, want) in cases {
             assert_eq!(dates(text, r), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text}");

@@ -296,6 +296,11 @@ pub fn is_digit(c: char) -> bool {
     digit(c).is_some()
 }
 
+/// The value of an Arabic digit, half- or full-width.
+pub fn digit_value(c: char) -> Option<u32> {
+    digit(c)
+}
+
 pub fn is_cn_numeral(c: char) -> bool {
     cn_digit(c).is_some() || cn_unit(c).is_some()
 }
