@@ -886,4 +886,11 @@ mod tests {
         let u = o.units.iter().find(|u| u.name == "骑警中队").expect("unit");
         assert_eq!(u.parent.as_deref(), Some("温州市公安局瓯海区分局"));
     }
+
+    #[test]
+    fn agencies_named_only_in_page_furniture_are_not_mentioned() {
+        let o = orgs("", "今年以来，太原市公安局共破获刑事案件900起。\n相关阅读\n大同警方破获案件120起\n");
+        assert!(o.agency("太原市公安局").unwrap().mentioned);
+        assert!(o.agency("大同市公安局").map_or(true, |a| !a.mentioned));
+    }
 }

@@ -267,6 +267,10 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
     let mut ok_ends: Vec<usize> = Vec::new(); // ends of the quantities that made an outcome
     let mut last_verb: Option<(usize, Cue)> = None; // sentence and verb of the last outcome
     let mut last_pct: Option<(usize, Direction, Option<Comparison>)> = None;
+    // Where another body (法院, 海关) is named, found once: scanning each quantity's sentence again would be
+    // quadratic on a long sentence.
+    let nonpolice: Vec<usize> =
+        cues_in(lex, chars, 0, chars.len()).into_iter().filter(|c| c.tag == "nonpolice").map(|c| c.pos).collect();
     for (qi, q) in quants.iter().enumerate() {
         let cs = clause_start(chars, q.start);
         let ce = clause_end(chars, q.end);
@@ -292,9 +296,9 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         {
             let si = text.sentence_of(q.start);
             let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
-            let other = cues_in(lex, chars, ss, q.start).into_iter().find(|c| c.tag == "nonpolice");
-            if let Some(c) = other {
-                if !orgs.mentions.iter().any(|m| m.start >= ss && m.start < c.pos) {
+            let first = nonpolice.partition_point(|&p| p < ss);
+            if let Some(&other) = nonpolice.get(first).filter(|&&p| p < q.start) {
+                if !orgs.mentions.iter().any(|m| m.start >= ss && m.start < other) {
                     continue;
                 }
             }
