@@ -109,7 +109,12 @@ pub fn iri_segment(key: &str) -> String {
             || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`' | '/' | '?' | '#' | '%' | '[' | ']')
             || ('\u{E000}'..='\u{F8FF}').contains(&c)
             || ('\u{FFF0}'..='\u{FFFF}').contains(&c)
-            || c == '\u{FEFF}';
+            || c == '\u{FEFF}'
+            // Not IRI characters outside a query (RFC 3987 ucschar): noncharacters, tags, private use.
+            || ('\u{FDD0}'..='\u{FDEF}').contains(&c)
+            || (c as u32) & 0xFFFE == 0xFFFE
+            || ('\u{E0000}'..='\u{E0FFF}').contains(&c)
+            || c >= '\u{F0000}';
         if escape {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
@@ -418,6 +423,11 @@ mod tests {
         assert_eq!(iri_segment("荆门市公安局"), "荆门市公安局");
         assert_eq!(iri_segment("a b/c#d"), "a%20b%2Fc%23d");
         assert_eq!(iri_segment("7·25专项行动"), "7·25专项行动");
+        // Found by tests/fuzz.rs: U+10FFFF made an IRI that N-Quads parsers reject.
+        for odd in ["\u{10FFFF}", "\u{FDD0}", "\u{1FFFE}", "\u{E0001}", "\u{F0000}"] {
+            let iri = format!("https://w3id.org/policekg/id/agency/{}", iri_segment(odd));
+            assert!(NamedNode::new(&iri).is_ok(), "{odd:?} escaped to a valid IRI: {iri}");
+        }
     }
 
     #[test]
