@@ -7,7 +7,7 @@
 #
 # Environment: BENCH_DIR (scratch space, default /tmp/policekg-bench; stores and corpora are left there),
 # SEED (generator seed, default 7), BATCH (build --batch-size, default the CLI's), QUERY_TIMEOUT (seconds per
-# named query, default 900).
+# named query, default 300).
 # Prints a Markdown report on stdout (docs/benchmarks.md holds the last one); the raw figures go to
 # $BENCH_DIR/results.tsv. Needs GNU time (/usr/bin/time) for peak memory.
 set -euo pipefail
@@ -50,16 +50,17 @@ for N in "${SIZES[@]}"; do
   extract_s=$(sed -nE 's/.*extracting ([0-9.]+)s.*/\1/p' <<< "$summary")
   write_s=$(sed -nE 's/.*writing ([0-9.]+)s.*/\1/p' <<< "$summary")
   store_mb=$(du -sm "$store" | cut -f1)
+  echo -e "$N\tbuild\t${build_s}s\tpeak RSS ${build_rss} MB\tstore ${store_mb} MB\t$summary" >> "$BENCH_DIR/builds.log"
 
   echo "== $N documents: named queries" >&2
   timed "$PK" query --store "$store" -e 'ASK { }' --format csv > /dev/null
   echo -e "$N\t(start-up: open the store, ASK {})\t$SECS" >> "$BENCH_DIR/queries.tsv"
   for q in $("$PK" query --list | awk '{print $1}'); do
-    if timed timeout "${QUERY_TIMEOUT:-900}" "$PK" query --store "$store" "$q" --format csv > "$BENCH_DIR/query-$N-$q.csv"; then
+    if timed timeout "${QUERY_TIMEOUT:-300}" "$PK" query --store "$store" "$q" --format csv > "$BENCH_DIR/query-$N-$q.csv"; then
       rows=$(($(wc -l < "$BENCH_DIR/query-$N-$q.csv") - 1))
       echo -e "$N\t$q ($rows rows)\t$SECS" >> "$BENCH_DIR/queries.tsv"
     else
-      echo -e "$N\t$q (failed or over ${QUERY_TIMEOUT:-900}s)\t$SECS" >> "$BENCH_DIR/queries.tsv"
+      echo -e "$N\t$q (failed or over ${QUERY_TIMEOUT:-300}s)\t$SECS" >> "$BENCH_DIR/queries.tsv"
     fi
   done
 
