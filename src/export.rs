@@ -215,6 +215,7 @@ pub fn export_with(store: &KgStore, options: &ExportOptions, out: &mut dyn Write
         if options.ontology {
             writer.write_graph(&graph_quads(&ontology)?)?;
         }
+        writer.write_graph(&entity_quads(store, &graphs, &options.scope, &options.iris)?)?;
         for g in &graphs {
             let quads = graph_quads(g)?;
             writer.write_graph(&quads)?;
@@ -233,6 +234,9 @@ pub fn export_with(store: &KgStore, options: &ExportOptions, out: &mut dyn Write
             for q in graph_quads(&ontology)? {
                 union.push(&q)?;
             }
+        }
+        for q in entity_quads(store, &graphs, &options.scope, &options.iris)? {
+            union.push(&q)?;
         }
         for g in &graphs {
             let quads = graph_quads(g)?;
@@ -501,6 +505,42 @@ fn sorted(mut quads: Vec<Quad>) -> Vec<Quad> {
 // ----------------------------------------------------------------------------------------------------------
 // Scope
 // ----------------------------------------------------------------------------------------------------------
+
+/// The description of the shared entities (the entities graph, see `Iris::entities_graph`) that the
+/// documents in scope need: all of it for a whole export; else the entities those documents name, with
+/// the chains of parents, parent campaigns and enclosing places above them.
+pub fn entity_quads(store: &KgStore, graphs: &[NamedNode], scope: &Scope, iris: &Iris) -> Result<Vec<Quad>, ExportError> {
+    let entities = iris.entities_graph();
+    let mut all = Vec::new();
+    for q in store.oxigraph().quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(entities.as_ref()))) {
+        all.push(q.map_err(|e| ExportError::Read(e.to_string()))?);
+    }
+    if scope.is_everything() {
+        return Ok(sorted(all));
+    }
+    let mut wanted: std::collections::HashSet<Term> = std::collections::HashSet::new();
+    for g in graphs {
+        for q in store.oxigraph().quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(g.as_ref()))) {
+            let q = q.map_err(|e| ExportError::Read(e.to_string()))?;
+            wanted.insert(q.subject.clone().into());
+            wanted.insert(q.object);
+        }
+    }
+    let mut kept = vec![false; all.len()];
+    loop {
+        let mut grew = false;
+        for (i, q) in all.iter().enumerate() {
+            if !kept[i] && wanted.contains(&Term::from(q.subject.clone())) {
+                kept[i] = true;
+                grew |= wanted.insert(q.object.clone());
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    Ok(sorted(all.into_iter().zip(kept).filter_map(|(q, k)| k.then_some(q)).collect()))
+}
 
 /// The document graphs an export covers, sorted.
 pub fn documents_in_scope(store: &KgStore, scope: &Scope, iris: &Iris) -> Result<Vec<NamedNode>, ExportError> {

@@ -2,8 +2,9 @@
 //!
 //! Instance IRIs are derived from canonical keys only (kind + canonical label, document id + position), so
 //! the same entity from any document, run or machine gets the same IRI, and graphs from different runs
-//! merge. Every quad of a document goes into the document's own named graph (the document's IRI), so
-//! re-building a document replaces exactly its facts.
+//! merge. What a document states goes into the document's own named graph (the document's IRI), so
+//! re-building a document replaces exactly its facts; the description of the shared entities it mentions
+//! goes into one entities graph (see [`Iris::entities_graph`]).
 
 use crate::vocab::{dcterms, org, pk, prov, qb, rdf, rdfs, skos, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
@@ -68,6 +69,11 @@ impl Iris {
             Some(code) => self.mint("place", code),
             None => self.mint("place", label),
         }
+    }
+    /// The named graph that describes shared entities (agencies, units, campaigns, places, crime types):
+    /// written by every document that mentions them, removed with none.
+    pub fn entities_graph(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}graph/entities", self.base))
     }
     pub fn crime_type(&self, label: &str) -> NamedNode {
         self.mint("crime", label)
@@ -145,7 +151,7 @@ pub fn content_hash(article: &Article) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// All quads of one document, in its own named graph.
+/// All quads of one document: its statements in its own named graph, and its share of the entities graph.
 pub struct DocumentGraph {
     pub id: String,
     pub graph: NamedNode,
@@ -155,7 +161,11 @@ pub struct DocumentGraph {
 /// Builds the quads of one document from its article and extraction.
 pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_version: &str) -> DocumentGraph {
     let doc = iris.document(&article.id);
-    let mut g = GraphWriter { graph: GraphName::NamedNode(doc.clone()), quads: Vec::new() };
+    let mut g = GraphWriter {
+        graph: GraphName::NamedNode(doc.clone()),
+        shared: GraphName::NamedNode(iris.entities_graph()),
+        quads: Vec::new(),
+    };
 
     g.add(&doc, rdf::TYPE, pk::DOCUMENT);
     g.add(&doc, dcterms::IDENTIFIER, Literal::new_simple_literal(&article.id));
@@ -179,32 +189,32 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
 
     for p in &x.places {
         let place = iris.place(&p.label, p.adcode.as_deref());
-        g.add(&place, rdf::TYPE, pk::PLACE);
-        g.add(&place, rdfs::LABEL, Literal::new_simple_literal(&p.label));
+        g.share(&place, rdf::TYPE, pk::PLACE);
+        g.share(&place, rdfs::LABEL, Literal::new_simple_literal(&p.label));
         g.alt_labels(&place, &p.label, &p.alt_labels);
         if let Some(code) = &p.adcode {
-            g.add(&place, pk::ADCODE, Literal::new_simple_literal(code));
+            g.share(&place, pk::ADCODE, Literal::new_simple_literal(code));
         }
         if let Some(w) = &p.within {
             let within = x.places.iter().find(|q| &q.label == w);
-            g.add(&place, pk::WITHIN, iris.place(w, within.and_then(|q| q.adcode.as_deref())));
+            g.share(&place, pk::WITHIN, iris.place(w, within.and_then(|q| q.adcode.as_deref())));
         }
         g.add(&place, pk::MENTIONED_IN, &doc);
     }
 
     for a in &x.agencies {
         let agency = iris.agency(&a.label);
-        g.add(&agency, rdf::TYPE, pk::AGENCY);
-        g.add(&agency, rdf::TYPE, org::FORMAL_ORGANIZATION);
-        g.add(&agency, rdfs::LABEL, Literal::new_simple_literal(&a.label));
+        g.share(&agency, rdf::TYPE, pk::AGENCY);
+        g.share(&agency, rdf::TYPE, org::FORMAL_ORGANIZATION);
+        g.share(&agency, rdfs::LABEL, Literal::new_simple_literal(&a.label));
         g.alt_labels(&agency, &a.label, &a.alt_labels);
-        g.add(&agency, pk::LEVEL, level_iri(a.level));
+        g.share(&agency, pk::LEVEL, level_iri(a.level));
         if let Some(parent) = &a.parent {
-            g.add(&agency, org::SUB_ORGANIZATION_OF, iris.agency(parent));
+            g.share(&agency, org::SUB_ORGANIZATION_OF, iris.agency(parent));
         }
         if let Some(j) = &a.jurisdiction {
             let place = x.places.iter().find(|p| &p.label == j);
-            g.add(&agency, pk::JURISDICTION, iris.place(j, place.and_then(|p| p.adcode.as_deref())));
+            g.share(&agency, pk::JURISDICTION, iris.place(j, place.and_then(|p| p.adcode.as_deref())));
         }
         if a.mentioned {
             g.add(&agency, pk::MENTIONED_IN, &doc);
@@ -214,9 +224,9 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
 
     for u in &x.units {
         let unit = iris.unit(&u.label);
-        g.add(&unit, rdf::TYPE, pk::UNIT);
-        g.add(&unit, rdf::TYPE, org::ORGANIZATIONAL_UNIT);
-        g.add(&unit, rdfs::LABEL, Literal::new_simple_literal(&u.label));
+        g.share(&unit, rdf::TYPE, pk::UNIT);
+        g.share(&unit, rdf::TYPE, org::ORGANIZATIONAL_UNIT);
+        g.share(&unit, rdfs::LABEL, Literal::new_simple_literal(&u.label));
         let mut alts = u.alt_labels.clone();
         if u.name != u.label {
             alts.push(u.name.clone());
@@ -224,8 +234,8 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
         g.alt_labels(&unit, &u.label, &alts);
         if let Some(parent) = &u.parent {
             let parent = iris.organisation(parent, x);
-            g.add(&unit, org::SUB_ORGANIZATION_OF, &parent);
-            g.add(&unit, org::UNIT_OF, &parent);
+            g.share(&unit, org::SUB_ORGANIZATION_OF, &parent);
+            g.share(&unit, org::UNIT_OF, &parent);
         }
         g.add(&unit, pk::MENTIONED_IN, &doc);
         g.evidence(iris, &article.id, &unit, &u.evidence);
@@ -233,24 +243,24 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
 
     for c in &x.campaigns {
         let campaign = iris.campaign(&c.label);
-        g.add(&campaign, rdf::TYPE, pk::CAMPAIGN);
-        g.add(&campaign, rdf::TYPE, prov::ACTIVITY);
-        g.add(&campaign, rdfs::LABEL, Literal::new_simple_literal(&c.label));
+        g.share(&campaign, rdf::TYPE, pk::CAMPAIGN);
+        g.share(&campaign, rdf::TYPE, prov::ACTIVITY);
+        g.share(&campaign, rdfs::LABEL, Literal::new_simple_literal(&c.label));
         g.alt_labels(&campaign, &c.label, &c.alt_labels);
         if let Some(parent) = &c.part_of {
-            g.add(&campaign, pk::PART_OF, iris.campaign(parent));
+            g.share(&campaign, pk::PART_OF, iris.campaign(parent));
         }
         for o in &c.organizers {
-            g.add(&campaign, pk::ORGANIZED_BY, iris.organisation(o, x));
+            g.share(&campaign, pk::ORGANIZED_BY, iris.organisation(o, x));
         }
         for p in &c.participants {
-            g.add(&campaign, pk::PARTICIPANT, iris.organisation(p, x));
+            g.share(&campaign, pk::PARTICIPANT, iris.organisation(p, x));
         }
         if let Some(d) = &c.period_start {
-            g.add(&campaign, pk::PERIOD_START, date_literal(d));
+            g.share(&campaign, pk::PERIOD_START, date_literal(d));
         }
         if let Some(d) = &c.period_end {
-            g.add(&campaign, pk::PERIOD_END, date_literal(d));
+            g.share(&campaign, pk::PERIOD_END, date_literal(d));
         }
         g.add(&campaign, pk::MENTIONED_IN, &doc);
         g.evidence(iris, &article.id, &campaign, &c.evidence);
@@ -286,8 +296,6 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
         g.add(&node, rdf::TYPE, pk::OUTCOME);
         g.add(&node, rdf::TYPE, qb::OBSERVATION);
         g.add(&node, pk::METRIC_PROP, &metric);
-        // The concept's notation travels with the fact, so a one-document export is self-contained.
-        g.add(&metric, skos::NOTATION, Literal::new_simple_literal(&o.metric));
         g.add(&node, pk::VALUE, Literal::new_typed_literal(&o.value, xsd::DECIMAL));
         g.add(&node, pk::UNIT_PROP, Literal::new_simple_literal(o.unit.code()));
         g.add(&node, pk::UNIT_TEXT, Literal::new_simple_literal(&o.unit_text));
@@ -304,9 +312,9 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
         if let Some(c) = &o.crime_type {
             let crime = iris.crime_type(c);
             g.add(&node, pk::CRIME_TYPE_PROP, &crime);
-            g.add(&crime, rdf::TYPE, skos::CONCEPT);
-            g.add(&crime, skos::PREF_LABEL, Literal::new_simple_literal(c));
-            g.add(&crime, skos::IN_SCHEME, pk::CRIME_TYPE_SCHEME);
+            g.share(&crime, rdf::TYPE, skos::CONCEPT);
+            g.share(&crime, skos::PREF_LABEL, Literal::new_simple_literal(c));
+            g.share(&crime, skos::IN_SCHEME, pk::CRIME_TYPE_SCHEME);
         }
         if let Some(d) = &o.period_start {
             g.add(&node, pk::PERIOD_START, date_literal(d));
@@ -382,12 +390,21 @@ impl ObjectTerm for Literal {
     }
 }
 
+/// Writes a document's quads: its own statements into its graph, the description of shared entities
+/// (types, labels, levels, parent links) into the entities graph. A shared entity's description is then
+/// stated once, not once per document that mentions it, so the union default graph holds each such
+/// triple once and joins over it stay fast however many documents there are.
 struct GraphWriter {
     graph: GraphName,
+    shared: GraphName,
     quads: Vec<Quad>,
 }
 
 impl GraphWriter {
+    fn share(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: impl ObjectTerm) {
+        self.quads.push(Quad::new(s.clone(), p, o.into_term(), self.shared.clone()));
+    }
+
     fn add(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: impl ObjectTerm) {
         self.quads.push(Quad::new(s.clone(), p, o.into_term(), self.graph.clone()));
     }
@@ -396,7 +413,7 @@ impl GraphWriter {
         let mut seen = std::collections::BTreeSet::new();
         for alt in alts {
             if alt != label && seen.insert(alt.as_str()) {
-                self.add(s, skos::ALT_LABEL, Literal::new_simple_literal(alt));
+                self.share(s, skos::ALT_LABEL, Literal::new_simple_literal(alt));
             }
         }
     }

@@ -138,7 +138,8 @@ impl KgStore {
     pub fn has_documents(&self) -> Result<bool, StoreError> {
         for g in self.store.named_graphs() {
             let g = g.map_err(|e| self.storage_error(e))?;
-            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH) {
+            // Not the ontology, nor the shared entities graph (`Iris::entities_graph`, under any base).
+            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities")) {
                 return Ok(true);
             }
         }
@@ -220,7 +221,8 @@ impl KgStore {
         let mut graphs = Vec::new();
         for g in self.store.named_graphs() {
             let g = g.map_err(|e| self.storage_error(e))?;
-            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH) {
+            // Not the ontology, nor the shared entities graph (`Iris::entities_graph`, under any base).
+            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities")) {
                 graphs.push(g);
             }
         }

@@ -50,7 +50,7 @@ fn document_facts_carry_verbatim_evidence() {
     let (_d, store) = store();
     let tsv = stdout(&ok(&["query", "--store", s(&store), "document-facts", "--format", "tsv"]));
     let row = tsv.lines().find(|l| l.contains("cases_solved") && l.contains("356")).expect("a row for 356 cases");
-    assert!(row.contains("破获各类刑事案件356起"), "{row}");
+    assert!(row.contains("侦破各类刑事案件356起"), "{row}");
 }
 
 #[test]
