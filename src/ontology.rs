@@ -80,7 +80,7 @@ pub fn reference_from(store: &KgStore) -> Result<Reference, ReferenceError> {
     r.classes = entries(
         store,
         &format!(
-            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT ?sup; SEPARATOR=\", \") AS ?superclass) WHERE {{ GRAPH <{g}> {{
+            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT STR(?sup); SEPARATOR=\", \") AS ?superclass) WHERE {{ GRAPH <{g}> {{
                ?t a owl:Class . FILTER STRSTARTS(STR(?t), STR(pk:)) {LABELS}
                OPTIONAL {{ ?t rdfs:subClassOf ?sup }} }} }} GROUP BY ?t ?le ?lz ?ce ?cz ORDER BY ?t"
         ),
@@ -89,9 +89,9 @@ pub fn reference_from(store: &KgStore) -> Result<Reference, ReferenceError> {
     r.properties = entries(
         store,
         &format!(
-            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT ?k; SEPARATOR=\", \") AS ?kind)
-                    (GROUP_CONCAT(DISTINCT ?d; SEPARATOR=\", \") AS ?domain) (GROUP_CONCAT(DISTINCT ?r; SEPARATOR=\", \") AS ?range)
-                    (GROUP_CONCAT(DISTINCT ?sup; SEPARATOR=\", \") AS ?subPropertyOf) WHERE {{ GRAPH <{g}> {{
+            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT STR(?k); SEPARATOR=\", \") AS ?kind)
+                    (GROUP_CONCAT(DISTINCT STR(?d); SEPARATOR=\", \") AS ?domain) (GROUP_CONCAT(DISTINCT STR(?r); SEPARATOR=\", \") AS ?range)
+                    (GROUP_CONCAT(DISTINCT STR(?sup); SEPARATOR=\", \") AS ?subPropertyOf) WHERE {{ GRAPH <{g}> {{
                ?t a ?k . VALUES ?k {{ owl:ObjectProperty owl:DatatypeProperty }} FILTER STRSTARTS(STR(?t), STR(pk:)) {LABELS}
                OPTIONAL {{ ?t rdfs:domain ?d }} OPTIONAL {{ ?t rdfs:range ?r }} OPTIONAL {{ ?t rdfs:subPropertyOf ?sup }} }} }}
              GROUP BY ?t ?le ?lz ?ce ?cz ORDER BY ?t"
@@ -101,7 +101,7 @@ pub fn reference_from(store: &KgStore) -> Result<Reference, ReferenceError> {
     r.individuals = entries(
         store,
         &format!(
-            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT ?k; SEPARATOR=\", \") AS ?type) WHERE {{ GRAPH <{g}> {{
+            "SELECT ?t ?le ?lz ?ce ?cz (GROUP_CONCAT(DISTINCT STR(?k); SEPARATOR=\", \") AS ?type) WHERE {{ GRAPH <{g}> {{
                ?t a ?k . FILTER (STRSTARTS(STR(?t), STR(pk:)) && ?k NOT IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty,
                  owl:FunctionalProperty, owl:TransitiveProperty, owl:NamedIndividual, qb:DimensionProperty, qb:MeasureProperty,
                  qb:AttributeProperty, pk:Metric))
@@ -263,6 +263,10 @@ mod tests {
             assert!(!e.label_en.is_empty() && !e.label_zh.is_empty() && !e.comment_en.is_empty() && !e.comment_zh.is_empty(), "{}", e.name);
         }
         assert!(r.to_markdown().contains("`cases_solved`"));
+        let outcome = r.classes.iter().find(|c| c.name == "pk:Outcome").unwrap();
+        assert!(outcome.facts.iter().any(|(k, v)| k == "superclass" && v == "qb:Observation"), "{:?}", outcome.facts);
+        let value = r.properties.iter().find(|p| p.name == "pk:value").unwrap();
+        assert!(value.facts.iter().any(|(k, v)| k == "range" && v == "xsd:decimal"), "{:?}", value.facts);
         assert!(r.to_html().contains("<code>pk:metric_rate</code>"));
     }
 }
