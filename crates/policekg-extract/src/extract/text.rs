@@ -10,6 +10,9 @@ const SOFT_BREAK_BLOCKERS: &[char] = &['。', '！', '？', '!', '?', '；', ';'
 /// Clause-ending characters (the evidence unit of an outcome).
 pub const CLAUSE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…'];
 
+/// Sentences longer than this (in chars) are cut at their next clause break.
+pub const MAX_SENTENCE_CHARS: usize = 600;
+
 /// One article prepared for the rules.
 pub struct Text<'a> {
     /// Simplified body, one entry per Unicode scalar value.
@@ -74,7 +77,10 @@ impl<'a> Text<'a> {
         let mut i = 0;
         while i < n {
             let c = chars[i];
-            if SENTENCE_END.contains(&c) {
+            // No real sentence runs this long; a run-on one (a page without stops, or junk) is cut at its
+            // next clause break, so rules that look over a sentence stay linear in the text's length.
+            let overlong = i - start >= MAX_SENTENCE_CHARS && matches!(c, '，' | '；' | ',' | ';' | '、' | ' ');
+            if SENTENCE_END.contains(&c) || overlong {
                 let mut end = i + 1;
                 // A closing quote or bracket after the stop belongs to the sentence.
                 while end < n && matches!(chars[end], '”' | '’' | '」' | '』' | ')' | '）') {
