@@ -586,7 +586,7 @@ pub fn documents_in_scope(store: &KgStore, scope: &Scope, iris: &Iris) -> Result
                 .ok_or_else(|| ExportError::Option(format!("no province {p:?} in the store (give its name or its GB/T 2260 code)")))?
         };
         conditions.push(format!(
-            "{{ SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?place pk:adcode ?code . FILTER STRSTARTS(STR(?code), {}) }} }} }}",
+            "{{ SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?place pk:mentionedIn ?g }} ?place pk:adcode ?code . FILTER STRSTARTS(STR(?code), {}) }} }}",
             literal(&prefix)
         ));
     }
@@ -1100,10 +1100,13 @@ fn indent(text: &str, by: usize) -> String {
 // ----------------------------------------------------------------------------------------------------------
 
 impl Table {
-    /// The SPARQL that makes the table (one row per fact), with `{filter}` restricting `?g`.
-    fn sparql(self, filter: &str) -> String {
+    /// The SPARQL that makes the table (one row per fact). `{filter}` restricts `?g` to the document
+    /// graphs in scope; `{scope}` keeps the agencies and campaigns mentioned in them (all of them when the
+    /// whole store is exported). Facts are read in their document's graph; labels, levels and parents of
+    /// shared entities in the union (they live in the entities graph).
+    fn sparql(self, filter: &str, scope: &str) -> String {
         let body = match self {
-            Table::Outcomes => r#"
+            Table::Outcomes => r##"
 SELECT ?outcome ?document_id ?document ?document_date ?metric_code ?metric ?metric_label ?value ?unit ?unit_text
        ?approximate ?agency ?agency_label ?campaign ?campaign_label ?operation ?crime_type ?crime_type_label
        ?period_start ?period_end ?direction ?comparison ?evidence_text ?evidence_start ?evidence_end
@@ -1112,50 +1115,52 @@ WHERE {
     ?outcome a pk:Outcome ; prov:wasDerivedFrom ?document .
     ?document dcterms:identifier ?document_id .
     OPTIONAL { ?document dcterms:issued ?document_date }
-    OPTIONAL { ?outcome pk:metric ?metric . OPTIONAL { ?metric skos:notation ?metric_code } }
     OPTIONAL { ?outcome pk:value ?value }
     OPTIONAL { ?outcome pk:unit ?unit }
     OPTIONAL { ?outcome pk:unitText ?unit_text }
     OPTIONAL { ?outcome pk:approximate ?approximate }
-    OPTIONAL { ?outcome pk:attributedTo ?agency . OPTIONAL { ?agency rdfs:label ?agency_label } }
-    OPTIONAL { ?outcome pk:campaign ?campaign . OPTIONAL { ?campaign rdfs:label ?campaign_label } }
     OPTIONAL { ?outcome pk:operation ?operation }
-    OPTIONAL { ?outcome pk:crimeType ?crime_type . OPTIONAL { ?crime_type skos:prefLabel ?crime_type_label } }
     OPTIONAL { ?outcome pk:periodStart ?period_start }
     OPTIONAL { ?outcome pk:periodEnd ?period_end }
     OPTIONAL { ?outcome pk:direction ?direction }
     OPTIONAL { ?outcome pk:comparison ?comparison }
     OPTIONAL { ?outcome pk:evidence ?e . ?e pk:text ?evidence_text ; pk:start ?evidence_start ; pk:end ?evidence_end }
   }
-  OPTIONAL { GRAPH <ONTOLOGY> { ?metric skos:prefLabel ?metric_label FILTER (LANG(?metric_label) = "zh") } }
   FILTER
+  OPTIONAL { GRAPH ?g { ?outcome pk:metric ?metric } OPTIONAL { ?metric skos:notation ?metric_code }
+             OPTIONAL { GRAPH <ONTOLOGY> { ?metric skos:prefLabel ?metric_label FILTER (LANG(?metric_label) = "zh") } } }
+  OPTIONAL { GRAPH ?g { ?outcome pk:attributedTo ?agency } OPTIONAL { ?agency rdfs:label ?agency_label } }
+  OPTIONAL { GRAPH ?g { ?outcome pk:campaign ?campaign } OPTIONAL { ?campaign rdfs:label ?campaign_label } }
+  OPTIONAL { GRAPH ?g { ?outcome pk:crimeType ?crime_type } OPTIONAL { ?crime_type skos:prefLabel ?crime_type_label } }
 }
-ORDER BY ?document_id ?outcome"#,
-            Table::Agencies => r#"
+ORDER BY ?document_id ?outcome"##,
+            Table::Agencies => r##"
 SELECT ?agency ?label ?level ?parent ?parent_label ?jurisdiction ?jurisdiction_label ?adcode
        (GROUP_CONCAT(DISTINCT ?alt; SEPARATOR="|") AS ?alt_labels)
        (COUNT(DISTINCT ?document_id) AS ?documents) (GROUP_CONCAT(DISTINCT ?document_id; SEPARATOR="|") AS ?document_ids)
 WHERE {
-  GRAPH ?g { ?agency a pk:Agency . ?g dcterms:identifier ?document_id . }
-  FILTER
+  ?agency a pk:Agency .
+  SCOPE
+  OPTIONAL { GRAPH ?g { ?agency pk:mentionedIn ?g } FILTER ?g dcterms:identifier ?document_id }
   OPTIONAL { ?agency rdfs:label ?label }
-  OPTIONAL { ?agency pk:level ?level_iri BIND (REPLACE(STR(?level_iri), "^.*[#/]", "") AS ?level) }
+  OPTIONAL { ?agency pk:level ?level_iri BIND (STRAFTER(STR(?level_iri), "#") AS ?level) }
   OPTIONAL { ?agency org:subOrganizationOf ?parent . OPTIONAL { ?parent rdfs:label ?parent_label } }
   OPTIONAL { ?agency pk:jurisdiction ?jurisdiction . OPTIONAL { ?jurisdiction rdfs:label ?jurisdiction_label }
              OPTIONAL { ?jurisdiction pk:adcode ?adcode } }
   OPTIONAL { ?agency skos:altLabel ?alt }
 }
 GROUP BY ?agency ?label ?level ?parent ?parent_label ?jurisdiction ?jurisdiction_label ?adcode
-ORDER BY ?agency"#,
-            Table::Campaigns => r#"
+ORDER BY ?agency"##,
+            Table::Campaigns => r##"
 SELECT ?campaign ?label ?parent ?parent_label
        (GROUP_CONCAT(DISTINCT ?organizer_label; SEPARATOR="|") AS ?organizers)
        (GROUP_CONCAT(DISTINCT ?participant_label; SEPARATOR="|") AS ?participants)
        (MIN(?start) AS ?period_start) (MAX(?end) AS ?period_end)
        (COUNT(DISTINCT ?document_id) AS ?documents) (GROUP_CONCAT(DISTINCT ?document_id; SEPARATOR="|") AS ?document_ids)
 WHERE {
-  GRAPH ?g { ?campaign a pk:Campaign . ?g dcterms:identifier ?document_id . }
-  FILTER
+  ?campaign a pk:Campaign .
+  SCOPE
+  OPTIONAL { GRAPH ?g { ?campaign pk:mentionedIn ?g } FILTER ?g dcterms:identifier ?document_id }
   OPTIONAL { ?campaign rdfs:label ?label }
   OPTIONAL { ?campaign pk:partOf ?parent . OPTIONAL { ?parent rdfs:label ?parent_label } }
   OPTIONAL { ?campaign pk:organizedBy/rdfs:label ?organizer_label }
@@ -1164,8 +1169,8 @@ WHERE {
   OPTIONAL { ?campaign pk:periodEnd ?end }
 }
 GROUP BY ?campaign ?label ?parent ?parent_label
-ORDER BY ?campaign"#,
-            Table::Operations => r#"
+ORDER BY ?campaign"##,
+            Table::Operations => r##"
 SELECT ?operation ?label ?date ?document_id ?document
        (GROUP_CONCAT(DISTINCT STR(?by); SEPARATOR="|") AS ?conducted_by)
        (GROUP_CONCAT(DISTINCT ?by_label; SEPARATOR="|") AS ?conducted_by_labels)
@@ -1176,18 +1181,21 @@ WHERE {
     ?document dcterms:identifier ?document_id .
     OPTIONAL { ?operation rdfs:label ?label }
     OPTIONAL { ?operation pk:date ?date }
-    OPTIONAL { ?operation pk:conductedBy ?by . OPTIONAL { ?by rdfs:label ?by_label } }
-    OPTIONAL { ?operation pk:partOf ?campaign . OPTIONAL { ?campaign rdfs:label ?campaign_label } }
-    OPTIONAL { ?operation pk:location ?location . OPTIONAL { ?location rdfs:label ?location_label } }
     OPTIONAL { ?operation pk:evidence ?e . ?e pk:text ?evidence_text ; pk:start ?evidence_start ; pk:end ?evidence_end }
   }
   FILTER
+  OPTIONAL { GRAPH ?g { ?operation pk:conductedBy ?by } OPTIONAL { ?by rdfs:label ?by_label } }
+  OPTIONAL { GRAPH ?g { ?operation pk:partOf ?campaign } OPTIONAL { ?campaign rdfs:label ?campaign_label } }
+  OPTIONAL { GRAPH ?g { ?operation pk:location ?location } OPTIONAL { ?location rdfs:label ?location_label } }
 }
 GROUP BY ?operation ?label ?date ?document_id ?document ?campaign ?campaign_label ?location ?location_label
          ?evidence_text ?evidence_start ?evidence_end
-ORDER BY ?document_id ?operation"#,
+ORDER BY ?document_id ?operation"##,
         };
-        body.replacen("FILTER\n", &format!("{filter}\n"), 1).replace("<ONTOLOGY>", &format!("<{ONTOLOGY_GRAPH}>"))
+        body.replace("FILTER\n", &format!("{filter}\n"))
+            .replace("} FILTER ?g", &format!("}} {filter} ?g"))
+            .replace("SCOPE\n", &format!("{scope}\n"))
+            .replace("<ONTOLOGY>", &format!("<{ONTOLOGY_GRAPH}>"))
     }
 }
 
@@ -1203,7 +1211,17 @@ pub fn export_table(
     out: &mut dyn Write,
 ) -> Result<usize, ExportError> {
     let graphs = documents_in_scope(store, scope, iris)?;
-    let sparql = table.sparql(&graph_filter(&graphs, scope.is_everything()));
+    let everything = scope.is_everything();
+    let in_scope = if everything {
+        String::new()
+    } else {
+        let subject = match table {
+            Table::Agencies => "?agency",
+            _ => "?campaign",
+        };
+        format!("FILTER EXISTS {{ GRAPH ?g0 {{ {subject} pk:mentionedIn ?g0 }} {} }}", graph_filter(&graphs, false).replace("?g ", "?g0 "))
+    };
+    let sparql = table.sparql(&graph_filter(&graphs, everything), &in_scope);
     let QueryResults::Solutions(rows) = query::evaluate(store, &sparql)? else {
         return Err(ExportError::Read("the table query returned no solutions".into()));
     };

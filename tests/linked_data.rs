@@ -240,7 +240,10 @@ fn scoped_exports_hold_only_their_documents() {
         quads(&ok(&args).stdout)
             .into_iter()
             .filter_map(|q| match q.graph_name {
-                oxigraph::model::GraphName::NamedNode(n) => Some(n.as_str().rsplit('/').next().unwrap().to_owned()),
+                // Document graphs only (not the shared entities graph).
+                oxigraph::model::GraphName::NamedNode(n) if n.as_str().contains("/doc/") => {
+                    Some(n.as_str().rsplit('/').next().unwrap().to_owned())
+                }
                 _ => None,
             })
             .collect()
