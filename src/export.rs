@@ -1221,11 +1221,14 @@ pub fn export_table(
         };
         format!("FILTER EXISTS {{ GRAPH ?g0 {{ {subject} pk:mentionedIn ?g0 }} {} }}", graph_filter(&graphs, false).replace("?g ", "?g0 "))
     };
-    let sparql = table.sparql(&graph_filter(&graphs, everything), &in_scope);
-    let QueryResults::Solutions(rows) = query::evaluate(store, &sparql)? else {
-        return Err(ExportError::Read("the table query returned no solutions".into()));
+    // Outcomes and operations live in document graphs: one query per document, in document order, so
+    // memory stays bounded by one document. Agencies and campaigns are grouped over the whole scope.
+    let queries: Vec<String> = match table {
+        Table::Outcomes | Table::Operations => {
+            graphs.iter().map(|g| table.sparql(&format!("VALUES ?g {{ {g} }}"), "")).collect()
+        }
+        Table::Agencies | Table::Campaigns => vec![table.sparql(&graph_filter(&graphs, everything), &in_scope)],
     };
-    let variables: Vec<String> = rows.variables().iter().map(|v| v.as_str().to_owned()).collect();
     let end = if tsv { "\n" } else { "\r\n" };
     let cell = |s: &str| -> String {
         if tsv {
@@ -1237,21 +1240,32 @@ pub fn export_table(
         }
     };
     let sep = if tsv { "\t" } else { "," };
+    // The header, from the query's variables (also when there are no documents).
+    let header_query = table.sparql("FILTER (false)", "FILTER (false)");
+    let QueryResults::Solutions(empty) = query::evaluate(store, &header_query)? else {
+        return Err(ExportError::Read("the table query returned no solutions".into()));
+    };
+    let variables: Vec<String> = empty.variables().iter().map(|v| v.as_str().to_owned()).collect();
     write!(out, "{}{end}", variables.iter().map(|v| cell(v)).collect::<Vec<_>>().join(sep))?;
     let mut n = 0;
-    for row in rows {
-        let row = row.map_err(|e| QueryError::Evaluation(e.to_string()))?;
-        let cells: Vec<String> = variables
-            .iter()
-            .map(|v| match row.get(v.as_str()) {
-                Some(Term::NamedNode(n)) => cell(n.as_str()),
-                Some(Term::Literal(l)) => cell(l.value()),
-                Some(other) => cell(&other.to_string()),
-                None => String::new(),
-            })
-            .collect();
-        write!(out, "{}{end}", cells.join(sep))?;
-        n += 1;
+    for sparql in &queries {
+        let QueryResults::Solutions(rows) = query::evaluate(store, sparql)? else {
+            return Err(ExportError::Read("the table query returned no solutions".into()));
+        };
+        for row in rows {
+            let row = row.map_err(|e| QueryError::Evaluation(e.to_string()))?;
+            let cells: Vec<String> = variables
+                .iter()
+                .map(|v| match row.get(v.as_str()) {
+                    Some(Term::NamedNode(n)) => cell(n.as_str()),
+                    Some(Term::Literal(l)) => cell(l.value()),
+                    Some(other) => cell(&other.to_string()),
+                    None => String::new(),
+                })
+                .collect();
+            write!(out, "{}{end}", cells.join(sep))?;
+            n += 1;
+        }
     }
     Ok(n)
 }
