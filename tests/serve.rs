@@ -369,7 +369,8 @@ fn in_process_result_limit_and_dataset_parameters() {
 
     drop(srv); // one opener per store, also within a process
     let srv = server(&store, Config::default());
-    let q = "SELECT DISTINCT ?l WHERE { ?a a pk:Agency ; rdfs:label ?l }";
+    // What the document graph itself states: the agencies it mentions (labels live in the entities graph).
+    let q = "SELECT DISTINCT ?a WHERE { ?a pk:mentionedIn ?d FILTER(CONTAINS(STR(?a), \"/agency/\")) }";
     let one = handle(
         &srv,
         &Request::get(&format!("/sparql?{}", policekg_form(&[("query", q), ("default-graph-uri", ZJ_DOC)]))),
@@ -380,7 +381,7 @@ fn in_process_result_limit_and_dataset_parameters() {
         "only that document: {}",
         one.text()
     );
-    let named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?a a pk:Agency } }";
+    let named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?a pk:mentionedIn ?d } }";
     let r = handle(
         &srv,
         &Request::get(&format!("/sparql?{}", policekg_form(&[("query", named), ("named-graph-uri", ZJ_DOC)]))),
