@@ -1035,7 +1035,8 @@ pub fn write_dot(net: &Network, cluster: Cluster, out: &mut dyn Write) -> std::i
     out.write_all(s.as_bytes())
 }
 
-fn xml_escape(s: &str) -> String {
+/// Escapes text for XML and HTML (drops the control characters XML 1.0 cannot hold).
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

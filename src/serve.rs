@@ -731,20 +731,8 @@ fn describe(server: &Server, req: &Request, rest: &str) -> Response {
     response.with_header("Vary", "Accept")
 }
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Markup escaping is shared with the GraphML writer.
+use crate::graph::xml_escape as html_escape;
 
 /// A term as HTML: instance IRIs link to their local /id/ page.
 fn term_html(server: &Server, t: &Term) -> String {
