@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh build
 cargo build --release --quiet
 store=${1:-samples.store}
-target/release/policekg build data/samples --store "$store"
+bin="${CARGO_TARGET_DIR:-target}/release/policekg"
+"$bin" build data/samples --store "$store"
 echo
 echo "== Outcomes per agency and campaign (policekg query --store $store outcomes-by-agency-campaign) =="
-target/release/policekg query --store "$store" outcomes-by-agency-campaign --format table
+"$bin" query --store "$store" outcomes-by-agency-campaign --format table
