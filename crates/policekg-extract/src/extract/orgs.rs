@@ -311,12 +311,7 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
     o.mentions.sort_by_key(|m| (m.start, m.end));
     // Agencies named only after the article's last full sentence (tags, link lists) are not the
     // article's, unless its title names them.
-    let tail_start = text
-        .sentences
-        .iter()
-        .rev()
-        .find(|(s, e)| matches!(chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')')), Some('。' | '！' | '？' | '!' | '?')))
-        .map_or(chars.len(), |x| x.1);
+    let tail_start = text.tail_start();
     for a in o.agencies.iter_mut() {
         let in_body = o.mentions.iter().any(|m| m.label == a.label && m.start < tail_start);
         let in_title = title_mentions.contains(&a.label);

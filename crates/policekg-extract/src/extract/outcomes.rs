@@ -443,12 +443,7 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
     };
     // After the article's last full sentence come link lists and page furniture (相关阅读: other
     // articles' titles): figures in heading lines there are not this article's.
-    let tail_start = text
-        .sentences
-        .iter()
-        .rev()
-        .find(|(s, e)| matches!(chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')')), Some('。' | '！' | '？' | '!' | '?')))
-        .map_or(chars.len(), |x| x.1);
+    let tail_start = text.tail_start();
     let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
     let found: Vec<Found> = {
         let keys: Vec<(String, ValueUnit, bool)> = found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();

@@ -146,6 +146,20 @@ impl<'a> Text<'a> {
         (s, e)
     }
 
+    /// Where the article's last full sentence (one ending in 。！？, quotes and brackets aside) ends:
+    /// after it come tags, link lists and page furniture. The text's length when there is none.
+    pub fn tail_start(&self) -> usize {
+        let chars = &self.chars;
+        self.sentences
+            .iter()
+            .rev()
+            .find(|(s, e)| {
+                let last = chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')'));
+                matches!(last, Some('。' | '！' | '？' | '!' | '?'))
+            })
+            .map_or(chars.len(), |x| x.1)
+    }
+
     /// Index of the sentence holding char `pos`.
     pub fn sentence_of(&self, pos: usize) -> usize {
         match self.sentences.binary_search_by(|&(s, e)| {
