@@ -142,3 +142,20 @@ fn hostile_front_matter_is_bounded() {
     let a = parse_document("d", "d.txt", InputKind::Text, huge.as_bytes()).unwrap();
     assert!(a.body.ends_with("正文。"));
 }
+
+#[test]
+fn markdown_line_of_many_brackets_is_linear() {
+    // Found by cargo-fuzz (ingest_markdown): a JSONL line with its text nested 100,000 brackets deep, read
+    // as Markdown, took 87 s, each `[` scanning the rest of the line for `]` (and each `](` for `)`).
+    let t = std::time::Instant::now();
+    let deep = format!("{}破获案件3起{}", "[".repeat(100_000), "]".repeat(100_000));
+    let a = parse_document("d", "d.md", InputKind::Markdown, deep.as_bytes()).unwrap();
+    assert_eq!(a.body, deep);
+    let links = format!("{}抓获2名", "[a](".repeat(50_000));
+    let a = parse_document("d", "d.md", InputKind::Markdown, links.as_bytes()).unwrap();
+    assert_eq!(a.body, links);
+    assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+    // Links are still found after brackets that open none.
+    let a = parse_document("d", "d.md", InputKind::Markdown, "[a][b](c) ![图](x.png)[d](e)".as_bytes()).unwrap();
+    assert_eq!(a.body, "[a]b d");
+}

@@ -198,6 +198,9 @@ pub fn strip_markdown(text: &str) -> String {
 fn strip_inline_markdown(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
+    // Where the last searches for `]` and `)` stopped: the searches start at nondecreasing positions, so
+    // each scans the line once in all (a line of many `[` stays linear, not quadratic).
+    let (mut next_bracket, mut next_paren) = (0, 0);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -205,9 +208,9 @@ fn strip_inline_markdown(line: &str) -> String {
         // Link: [text](url) -> text.
         if c == '[' || (c == '!' && chars.get(i + 1) == Some(&'[')) {
             let open = if c == '!' { i + 1 } else { i };
-            if let Some(close) = (open + 1..chars.len()).find(|&j| chars[j] == ']') {
+            if let Some(close) = next_char(&chars, ']', open + 1, &mut next_bracket) {
                 if chars.get(close + 1) == Some(&'(') {
-                    if let Some(end) = (close + 2..chars.len()).find(|&j| chars[j] == ')') {
+                    if let Some(end) = next_char(&chars, ')', close + 2, &mut next_paren) {
                         let label: String = chars[open + 1..close].iter().collect();
                         if c != '!' {
                             out.push_str(&label);
@@ -235,6 +238,16 @@ fn strip_inline_markdown(line: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// The first `target` in `chars` at or after `from`, resuming the scan at `*scan` (where the previous call
+/// stopped), which is right as long as the calls come with nondecreasing `from`.
+fn next_char(chars: &[char], target: char, from: usize, scan: &mut usize) -> Option<usize> {
+    *scan = (*scan).max(from);
+    while *scan < chars.len() && chars[*scan] != target {
+        *scan += 1;
+    }
+    (*scan < chars.len()).then_some(*scan)
 }
 
 /// The first `# heading` of a Markdown text, if any.
