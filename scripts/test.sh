@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh test
 # One profile for everything: release, which scripts/try.sh builds too, so RocksDB compiles once.
 cargo test --release --workspace --all-targets "$@"
+scripts/fuzz.sh 15  # coverage-guided fuzzing of ingest and extraction, 15 s a target (fuzz/)
 # Every dependency must allow the project to be MIT OR Apache-2.0.
 python3 scripts/check_licenses.py
 # Fixtures and samples must be our own writing: no run of real article text (needs ../shared beside the clone).

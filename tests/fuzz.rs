@@ -2,12 +2,15 @@
 //! (ingest -> extract -> model -> N-Quads), for each input kind, on arbitrary bytes, mutated articles,
 //! invalid UTF-8, mixed encodings, huge lines and deeply nested HTML.
 //!
-//! Invariants: nothing panics; a rejected input is an error naming its origin; evidence offsets lie in
-//! the body; the graph serialises to N-Quads that parse back whole; output stays linear in the input.
+//! Invariants: those of ingest and extraction in `fuzz/fuzz_targets/common.rs` (shared with the
+//! coverage-guided targets: nothing panics, a rejected input is an error naming its origin, evidence lies
+//! verbatim in the body), and beyond them: the graph serialises to N-Quads that parse back whole, and
+//! output stays linear in the input.
 //!
 //! The CI run is short (`POLICEKG_FUZZ_ITERS`, default 150 random cases per generator, each run as all
 //! four input kinds). A failing input is written to `target/fuzz-failures/` for `policekg explain`.
-//! Coverage-guided targets for the same stages live in `fuzz/` (cargo-fuzz, nightly).
+//! Coverage-guided targets for the same stages live in `fuzz/` (cargo-fuzz, built on the stable toolchain
+//! with `RUSTC_BOOTSTRAP=1`); `scripts/fuzz.sh` builds and runs them, and CI runs them briefly.
 
 use oxigraph::io::{RdfFormat, RdfParser};
 use policekg::export::{write_quads, ExportFormat};
@@ -17,6 +20,9 @@ use policekg_extract::ingest::{self, InputKind, MAX_JSONL_LINE_BYTES};
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+
+#[path = "../fuzz/fuzz_targets/common.rs"]
+mod common;
 
 const KINDS: [InputKind; 4] = [InputKind::Text, InputKind::Markdown, InputKind::Html, InputKind::Jsonl];
 
@@ -80,32 +86,9 @@ fn run_one(case: &str, kind: InputKind, bytes: &[u8]) {
 }
 
 fn check(kind: InputKind, bytes: &[u8]) {
-    let origin = "fuzz/input";
-    let article = match ingest::parse_document("fuzz-doc", origin, kind, bytes) {
-        Ok(a) => a,
-        Err(e) => {
-            assert!(e.to_string().contains(origin), "an ingest error names its input: {e}");
-            return;
-        }
-    };
+    let Some(article) = common::ingest(kind, bytes) else { return };
     let chars = article.body.chars().count();
-    assert_eq!(article.simplified.chars().count(), chars, "simplified text is aligned char for char");
-
-    let x = policekg_extract::extract(&article);
-    let body: Vec<char> = article.body.chars().collect();
-    let evidence = x
-        .agencies
-        .iter()
-        .flat_map(|a| &a.evidence)
-        .chain(x.units.iter().flat_map(|u| &u.evidence))
-        .chain(x.campaigns.iter().flat_map(|c| &c.evidence))
-        .chain(x.operations.iter().map(|o| &o.evidence))
-        .chain(x.outcomes.iter().map(|o| &o.evidence));
-    for e in evidence {
-        assert!(e.start <= e.end && e.end <= chars, "evidence {}..{} outside a body of {chars} chars", e.start, e.end);
-        let verbatim: String = body[e.start..e.end].iter().collect();
-        assert_eq!(e.text, verbatim, "evidence text is the body between its offsets");
-    }
+    common::check_extraction(&article);
 
     let graph = extract_quads(&Iris::default(), &article);
     let limit = 200 + 60 * chars + 4 * bytes.len();

@@ -1,5 +1,6 @@
 #![no_main]
-//! Arbitrary bytes as a .jsonl input: ingest, then extract. No panic; errors name the input.
+//! Arbitrary bytes as one JSONL line (one JSON object, as `parse_document` reads it): ingest, then
+//! extract. No panic; errors name the input.
 use libfuzzer_sys::fuzz_target;
 use policekg_extract::ingest::InputKind;
 
