@@ -3,13 +3,24 @@
 //! Every document's quads live in the document's named graph. Writing a batch of documents is one
 //! transaction that, per document, drops the old graph and inserts the new one: a crash or Ctrl-C leaves
 //! each document either fully old or fully new, and re-building the same input changes nothing.
+//!
+//! Many readers or one writer, across processes. RocksDB lets one process open a store read-write, and
+//! opening it read-only while another process writes it is undefined, so every policekg process first
+//! takes an advisory lock on `DIR/policekg.lock`: shared to read (`query`, `export`, `graph`, `validate`,
+//! a read-only `serve`, any number at once), exclusive to write (`build`, `remove`, `serve --writable`).
+//! Whoever finds the lock taken stops at once with [`StoreError::Busy`], never waits and never reads a
+//! half-written store.
 
 use crate::model::{DocumentGraph, Iris};
 use crate::vocab::{pk, ONTOLOGY_GRAPH};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNode, Term};
 use oxigraph::store::{StorageError, Store};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+
+/// The advisory lock file in a store directory (see the module documentation).
+pub const LOCK_FILE: &str = "policekg.lock";
 
 /// The ontology, compiled in so that every store carries the terms its data uses.
 pub const ONTOLOGY_TTL: &str = include_str!("../ontology/policekg.ttl");
@@ -17,8 +28,8 @@ pub const ONTOLOGY_TTL: &str = include_str!("../ontology/policekg.ttl");
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("store {path}: another policekg process (a build or a server) has it open; wait for it to finish, or stop it, and try again")]
-    Busy { path: PathBuf },
+    #[error("store {path}: another policekg process {holder}; wait for it to finish, or stop it, and try again")]
+    Busy { path: PathBuf, holder: &'static str },
     #[error("store {path}: cannot open: {source}")]
     Open { path: PathBuf, #[source] source: StorageError },
     #[error("store {path}: {source}")]
@@ -31,6 +42,62 @@ pub enum StoreError {
 pub struct KgStore {
     store: Store,
     path: PathBuf,
+    /// The advisory lock held while the store is open (none in memory, or on a read-only medium).
+    _lock: Option<File>,
+}
+
+/// What a process wants to do with a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// Who holds the store, as far as a refused opener can tell.
+const HELD_BY_A_WRITER: &str = "is writing it (a build, a remove or a writable server)";
+const HELD_BY_ANYONE: &str = "has it open (a build, or a query, export or server reading it)";
+
+/// Takes the advisory lock of the store in `dir`, shared to read or exclusive to write.
+fn lock(dir: &Path, access: Access) -> Result<Option<File>, StoreError> {
+    let open_error = |e: std::io::Error| StoreError::Open { path: dir.to_owned(), source: StorageError::Io(e) };
+    let file = match OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE)) {
+        Ok(file) => file,
+        // A store on a read-only medium or in someone else's directory: no process can write it through
+        // this path, so a reader needs no lock.
+        Err(e) if access == Access::Read
+            && matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(open_error(e)),
+    };
+    let taken = match access {
+        Access::Read => file.try_lock_shared(),
+        Access::Write => file.try_lock(),
+    };
+    match taken {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Busy {
+            path: dir.to_owned(),
+            holder: if access == Access::Read { HELD_BY_A_WRITER } else { HELD_BY_ANYONE },
+        }),
+        Err(TryLockError::Error(e)) => Err(open_error(e)),
+    }
+}
+
+/// Removes the temporary files of a bulk load that a killed build left behind (Oxigraph writes them as
+/// `bulk-*.sst` in the store directory and deletes them once RocksDB has ingested them, or on failure).
+/// Only called by the exclusive writer, so no bulk load is running.
+fn remove_stale_bulk_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("bulk-") && name.ends_with(".sst") {
+            // Best effort: a leftover only costs disk space.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// What is recorded of a document already in the store.
@@ -41,41 +108,56 @@ pub struct StoredFingerprint {
 }
 
 impl KgStore {
-    /// Opens (creating if needed) the store in `dir` for reading and writing.
+    /// Opens (creating if needed) the store in `dir` for reading and writing; the one writer.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let open_error = |source| StoreError::Open { path: dir.to_owned(), source };
         if dir.exists() && !dir.is_dir() {
-            return Err(StoreError::Open {
-                path: dir.to_owned(),
-                source: StorageError::Other("exists and is not a directory".into()),
-            });
+            return Err(open_error(StorageError::Other("exists and is not a directory".into())));
         }
+        std::fs::create_dir_all(dir).map_err(|e| open_error(StorageError::Io(e)))?;
+        let lock = lock(dir, Access::Write)?;
+        remove_stale_bulk_files(dir);
         let store = Store::open(dir).map_err(|source| {
             let text = source.to_string();
+            // Held by a process that does not take our lock (another Oxigraph program).
             if text.contains("LOCK") || text.contains("lock") {
-                StoreError::Busy { path: dir.to_owned() }
+                StoreError::Busy { path: dir.to_owned(), holder: HELD_BY_ANYONE }
             } else {
-                StoreError::Open { path: dir.to_owned(), source }
+                open_error(source)
             }
         })?;
-        Ok(Self { store, path: dir.to_owned() })
+        Ok(Self { store, path: dir.to_owned(), _lock: lock })
     }
 
-    /// Opens an existing store; a missing directory is an error rather than a new empty store.
+    /// Opens an existing store to write it; a missing directory is an error rather than a new empty store.
     pub fn open_existing(dir: &Path) -> Result<Self, StoreError> {
-        if !dir.join("CURRENT").exists() {
-            return Err(StoreError::Open {
-                path: dir.to_owned(),
-                source: StorageError::Other("no policekg store here (run `policekg build ... --store DIR` first)".into()),
-            });
-        }
+        Self::must_exist(dir)?;
         Self::open(dir)
+    }
+
+    /// Opens an existing store to read it, beside any number of other readers.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        Self::must_exist(dir)?;
+        let lock = lock(dir, Access::Read)?;
+        let store = Store::open_read_only(dir).map_err(|source| StoreError::Open { path: dir.to_owned(), source })?;
+        Ok(Self { store, path: dir.to_owned(), _lock: lock })
+    }
+
+    fn must_exist(dir: &Path) -> Result<(), StoreError> {
+        if dir.join("CURRENT").exists() {
+            return Ok(());
+        }
+        Err(StoreError::Open {
+            path: dir.to_owned(),
+            source: StorageError::Other("no policekg store here (run `policekg build ... --store DIR` first)".into()),
+        })
     }
 
     /// A store in memory, for tests and for one-shot extraction.
     pub fn in_memory() -> Result<Self, StoreError> {
         let path = PathBuf::from("(memory)");
         let store = Store::new().map_err(|source| StoreError::Open { path: path.clone(), source })?;
-        Ok(Self { store, path })
+        Ok(Self { store, path, _lock: None })
     }
 
     pub fn path(&self) -> &Path {

@@ -164,8 +164,8 @@ fn spawn_build(input: &Path, store: &Path, batch: &str) -> Child {
         .unwrap()
 }
 
-/// Checks a store left by a killed build: it opens, passes Oxigraph's own consistency check, and each
-/// document graph in it is exactly the graph of a clean build. Returns how many documents it holds.
+/// Checks a store left by a killed build: it opens, passes Oxigraph's own consistency check and
+/// `policekg validate`, and each document graph in it is exactly the graph of a clean build. Returns how many documents it holds.
 fn check_killed_store(store: &Path, reference: &BTreeMap<String, Vec<String>>, what: &str) -> usize {
     if !store.join("CURRENT").exists() {
         return 0; // killed before RocksDB created the store
@@ -175,6 +175,9 @@ fn check_killed_store(store: &Path, reference: &BTreeMap<String, Vec<String>>, w
         opened.validate().unwrap_or_else(|e| panic!("{what}: the store is inconsistent: {e}"));
         group_by_graph(opened.iter().map(|q| q.expect("the store reads")))
     };
+    // And `policekg validate`: the SHACL shapes hold on whatever the killed build left.
+    let out = ok(&["validate", "--store", s(store)]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("conforms: yes"), "{what}: {}", String::from_utf8_lossy(&out.stdout));
     for (graph, quads) in &graphs {
         let expected = reference.get(graph).unwrap_or_else(|| panic!("{what}: unexpected graph {graph}"));
         if is_document_graph(graph) || graph == ONTOLOGY_GRAPH {

@@ -311,11 +311,20 @@ fn query_page_cors_and_read_only() {
 }
 
 #[test]
-fn build_while_serving_is_refused_and_ctrl_c_releases_the_store() {
+fn build_while_serving_is_refused_but_queries_run_and_ctrl_c_releases_the_store() {
     let (_dir, store) = store();
     let ep = Endpoint::start(&store, &[]);
+    // A read-only server shares the store with other readers: a second server and the command line.
+    let second = Endpoint::start(&store, &[]);
+    let count = "SELECT (COUNT(*) AS ?n) { ?d a <https://w3id.org/policekg/ns#Document> }";
+    let out = ok(&["query", "--store", s(&store), "-e", count, "--format", "csv"]);
+    let from_cli = stdout(&out);
+    assert!(from_cli.lines().nth(1).is_some_and(|n| n.parse::<u32>().unwrap() > 0), "{from_cli}");
+    drop(second);
     let busy = policekg(&["build", s(&articles()), "--store", s(&store), "--quiet"]);
     assert!(!busy.status.success());
+    assert!(stderr(&busy).contains("another policekg process"), "the Busy message: {}", stderr(&busy));
+    let busy = policekg(&["remove", "--store", s(&store), "any-id"]);
     assert!(stderr(&busy).contains("another policekg process"), "the Busy message: {}", stderr(&busy));
     assert!(ep.interrupt().success());
     ok(&["build", s(&articles()), "--store", s(&store), "--quiet"]);

@@ -112,7 +112,7 @@ pub fn run(args: GraphArgs) -> Result<ExitCode> {
     if args.render.is_some() && !graph::dot_available() {
         return Err(graph::GraphError::DotMissing.into());
     }
-    let kg = KgStore::open_existing(&args.store)?;
+    let kg = KgStore::open_read_only(&args.store)?;
     let net = graph::build(&kg, view, &filter)?;
     drop(kg);
     if net.graph.node_count() == 0 {

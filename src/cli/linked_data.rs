@@ -6,7 +6,7 @@ use clap::{ValueEnum, ValueHint};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::NamedNode;
 use policekg::store::{KgStore, ONTOLOGY_TTL};
-use policekg::validate::{self, Report};
+use policekg::validate::{self, ClassHierarchy, Report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// The store directory.
-    #[arg(long, short, value_hint = ValueHint::DirPath, required_unless_present = "data", conflicts_with = "data")]
+    #[arg(long, short, value_hint = ValueHint::DirPath, required_unless_present_any = ["data", "show_queries"], conflicts_with = "data")]
     store: Option<PathBuf>,
     /// RDF files to validate instead of a store (any format, by extension), loaded with the ontology.
     #[arg(long, value_hint = ValueHint::FilePath, num_args = 1..)]
@@ -67,15 +67,15 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("{}: cannot read the shapes", p.display()))?,
         None => validate::SHAPES_TTL.to_owned(),
     };
-    let constraints = validate::compile(&shapes)?;
     if args.show_queries {
+        let constraints = validate::compile(&shapes, &ClassHierarchy::of_ontology()?)?;
         for c in &constraints {
             println!("# {} {} {}\n{}\n", c.shape, c.path.as_ref().map(|p| p.as_str()).unwrap_or("-"), c.component, c.sparql);
         }
         return Ok(ExitCode::SUCCESS);
     }
     let kg = match &args.store {
-        Some(dir) => KgStore::open_existing(dir)?,
+        Some(dir) => KgStore::open_read_only(dir)?,
         None => {
             let kg = KgStore::in_memory()?;
             kg.install_ontology()?;
@@ -94,6 +94,7 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
             kg
         }
     };
+    let constraints = validate::compile(&shapes, &ClassHierarchy::of_store(&kg)?)?;
     let report: Report = validate::validate(&kg, &constraints)?;
     match args.format {
         ReportFormat::Text => print!("{}", report.to_text()),
@@ -215,7 +216,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode> {
                 Some(TableArg::Operations) => Table::Operations,
                 None => anyhow::bail!("--format csv|tsv needs --table outcomes|agencies|campaigns|operations"),
             };
-            let kg = KgStore::open_existing(&args.store)?;
+            let kg = KgStore::open_read_only(&args.store)?;
             let tsv = args.format == ExportFormatArg::Tsv;
             super::with_output(args.output.as_deref(), |out| {
                 Ok(export_table(&kg, table, &scope, &iris, tsv, out).map(|_| ())?)
@@ -226,7 +227,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode> {
     if args.table.is_some() {
         anyhow::bail!("--table goes with --format csv or tsv (the outcomes are in every RDF export as a Data Cube dataset)");
     }
-    let kg = KgStore::open_existing(&args.store)?;
+    let kg = KgStore::open_read_only(&args.store)?;
     let options = ExportOptions {
         format,
         scope,

@@ -194,7 +194,7 @@ fn run(args: Args) -> Result<ExitCode> {
                 (None, None) => bail!("give a query: a .rq file, -e 'SPARQL', or a name from `policekg query --list`"),
             };
             let store = store.context("--store is required")?;
-            let kg = KgStore::open_existing(&store)?;
+            let kg = KgStore::open_read_only(&store)?;
             let format = match format {
                 Some(f) => f,
                 None if output.is_none() && std::io::stdout().is_terminal() => ResultFormat::Table,

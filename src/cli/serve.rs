@@ -47,7 +47,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         bail!("--max-results must be at least 1");
     }
     let base = policekg::model::Iris::new(&args.base)?.base().to_owned();
-    let kg = KgStore::open_existing(&args.store)?;
+    // A read-only server shares the store with other readers (queries, exports, more servers).
+    let kg = if args.writable { KgStore::open_existing(&args.store)? } else { KgStore::open_read_only(&args.store)? };
     let config = Config {
         writable: args.writable,
         timeout: Duration::from_secs_f64(args.timeout),
