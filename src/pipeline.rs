@@ -16,10 +16,8 @@ use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
 use crate::store::{KgStore, StoreError};
 use policekg_extract::ingest::{self, Article, IngestError, InputKind};
 use policekg_extract::{extract::EXTRACTOR_VERSION, Extractor};
-use oxigraph::model::{GraphName, Quad};
+use oxigraph::model::GraphName;
 use rayon::prelude::*;
-use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
@@ -42,14 +40,18 @@ pub struct BuildOptions {
     pub force: bool,
     /// Documents per transaction (and per parallel batch).
     pub batch_size: usize,
-    /// Write documents new to the store with Oxigraph's bulk loader (atomic per batch) rather than in
-    /// transactions; documents already stored are replaced in a transaction either way.
+    /// Write documents new to the store with Oxigraph's bulk loader rather than in transactions;
+    /// documents already stored are replaced in a transaction either way.
     pub bulk: bool,
+    /// New documents a bulk load gathers before it commits them, atomically (see
+    /// [`crate::store::DocumentWriter`]): fewer, larger commits keep the build's time linear in the
+    /// corpus; a build killed mid-way loses at most this many documents, which a re-run writes.
+    pub bulk_commit_docs: usize,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { force: false, batch_size: 1000, bulk: true }
+        Self { force: false, batch_size: 1000, bulk: true, bulk_commit_docs: 25_000 }
     }
 }
 
@@ -128,7 +130,8 @@ pub fn build(
         Source::Jsonl { reader, origin } => Box::new(ingest::read_jsonl(reader, &origin).map(Work::Article)),
     };
 
-    let shared_graph = GraphName::NamedNode(iris.entities_graph());
+    let mut writer =
+        store.document_writer(GraphName::NamedNode(iris.entities_graph()), options.bulk, options.bulk_commit_docs);
     let mut summary = BuildSummary::default();
     let written = overlapped(
         batches(work, options.batch_size),
@@ -169,23 +172,26 @@ pub fn build(
                 return Ok(());
             }
             let t = Instant::now();
-            let mut graphs = graphs;
-            let new_shared = w.shared.drop_written(&mut graphs, &shared_graph);
-            let (docs, quads) = (graphs.len(), graphs.iter().map(|g| g.quads.len()).sum::<usize>());
-            if options.bulk {
-                store.write_documents(graphs)?;
-            } else {
-                store.replace_documents(&graphs)?;
-            }
-            w.shared.committed(new_shared);
+            let committed = writer.write(graphs)?;
             w.writing += t.elapsed();
-            w.built += docs;
-            w.quads += quads;
+            w.built += committed.documents;
+            w.quads += committed.quads;
             Ok(())
         },
     );
     // Whatever the writer committed before a failure stays; the summary counts it either way.
-    let (w, result) = written;
+    let (mut w, mut result) = written;
+    if result.is_ok() {
+        let t = Instant::now();
+        match writer.commit() {
+            Ok(last) => {
+                w.built += last.documents;
+                w.quads += last.quads;
+            }
+            Err(e) => result = Err(e),
+        }
+        w.writing += t.elapsed();
+    }
     summary.built = w.built;
     summary.quads_written = w.quads;
     summary.writing = w.writing;
@@ -199,52 +205,6 @@ struct Written {
     built: usize,
     quads: usize,
     writing: Duration,
-    shared: SharedQuadsWritten,
-}
-
-/// The quads of the shared entities graph this build has already committed. Every document restates the
-/// description of the agencies, places and campaigns it mentions (so that each document graph is whole on
-/// its own), and on a large corpus a fifth of all quads were such repeats; writing each only once cuts the
-/// write volume by as much. Only quads of the shared graph are skipped, and only after their commit: the
-/// store holds them, as nothing removes shared quads during a build.
-#[derive(Debug, Default)]
-struct SharedQuadsWritten {
-    /// 128-bit fingerprints of the quads (two independently keyed SipHashes): a false match, which would
-    /// drop a quad, has a probability near 2^-128 per pair.
-    seen: HashSet<u128>,
-    keys: (RandomState, RandomState),
-}
-
-impl SharedQuadsWritten {
-    /// Fingerprints kept at most (~16 bytes each); past it the set starts afresh, which only costs repeats.
-    const CAPACITY: usize = 4_000_000;
-
-    fn fingerprint(&self, quad: &Quad) -> u128 {
-        (u128::from(self.keys.0.hash_one(quad)) << 64) | u128::from(self.keys.1.hash_one(quad))
-    }
-
-    /// Removes from `graphs` the quads of `shared` already committed, and the repeats within the batch;
-    /// returns the fingerprints of those left, to record once they are committed.
-    fn drop_written(&self, graphs: &mut [DocumentGraph], shared: &GraphName) -> HashSet<u128> {
-        let mut new = HashSet::new();
-        for g in graphs {
-            g.quads.retain(|q| {
-                if &q.graph_name != shared {
-                    return true;
-                }
-                let f = self.fingerprint(q);
-                !self.seen.contains(&f) && new.insert(f)
-            });
-        }
-        new
-    }
-
-    fn committed(&mut self, new: HashSet<u128>) {
-        if self.seen.len() + new.len() > Self::CAPACITY {
-            self.seen.clear();
-        }
-        self.seen.extend(new);
-    }
 }
 
 fn process(store: &KgStore, iris: &Iris, extractor: &Extractor, article: &Article, check: bool) -> Done {
@@ -374,37 +334,6 @@ mod tests {
         assert_eq!(state, 100_000, "every item reached the writer");
         let max = max_alive.load(Ordering::SeqCst);
         assert!(max <= WRITE_QUEUE_BATCHES + 2, "{max} batches alive at once");
-    }
-
-    #[test]
-    fn shared_quads_are_written_once_per_build_and_document_quads_always() {
-        use oxigraph::model::{NamedNode, Quad};
-        let n = |s: &str| NamedNode::new_unchecked(format!("http://e/{s}"));
-        let shared = GraphName::NamedNode(n("entities"));
-        let doc = |id: &str, subjects: &[&str]| DocumentGraph {
-            id: id.into(),
-            graph: n(id),
-            quads: subjects
-                .iter()
-                .flat_map(|s| {
-                    [Quad::new(n(s), n("p"), n("o"), shared.clone()), Quad::new(n(s), n("p"), n("o"), GraphName::NamedNode(n(id)))]
-                })
-                .collect(),
-        };
-        let mut written = SharedQuadsWritten::default();
-        let mut batch = vec![doc("d1", &["a", "b"]), doc("d2", &["b", "c"])];
-        let new = written.drop_written(&mut batch, &shared);
-        assert_eq!(new.len(), 3, "a, b, c once each");
-        assert_eq!(batch[0].quads.len(), 4);
-        assert_eq!(batch[1].quads.len(), 3, "d2 keeps its own quads; the repeat of b is dropped");
-        // Not committed: the next batch still writes them.
-        let mut again = vec![doc("d3", &["a"])];
-        assert_eq!(written.drop_written(&mut again, &shared).len(), 1);
-        written.committed(new);
-        let mut after = vec![doc("d3", &["a", "d"])];
-        written.drop_written(&mut after, &shared);
-        let kept: Vec<_> = after[0].quads.iter().map(|q| (q.subject.to_string(), q.graph_name == shared)).collect();
-        assert_eq!(kept, [("<http://e/a>".to_owned(), false), ("<http://e/d>".into(), true), ("<http://e/d>".into(), false)]);
     }
 
     #[test]

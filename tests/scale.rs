@@ -155,9 +155,12 @@ impl SplitMix {
     }
 }
 
+/// Documents per bulk-load commit in the crash test: small, so that kills land between commits too.
+const COMMIT_EVERY: &str = "7";
+
 fn spawn_build(input: &Path, store: &Path, batch: &str) -> Child {
     Command::new(bin())
-        .args(["build", s(input), "--store", s(store), "--quiet", "--batch-size", batch])
+        .args(["build", s(input), "--store", s(store), "--quiet", "--batch-size", batch, "--commit-every", COMMIT_EVERY])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -205,7 +208,7 @@ fn a_build_killed_at_random_points_leaves_whole_documents_and_can_be_completed()
 
     let clean = dir.path().join("clean");
     let started = Instant::now();
-    ok(&["build", s(&jsonl), "--store", s(&clean), "--quiet", "--batch-size", batch]);
+    ok(&["build", s(&jsonl), "--store", s(&clean), "--quiet", "--batch-size", batch, "--commit-every", COMMIT_EVERY]);
     // Kill points are drawn over the length of a clean build (plus start-up), not asserted against it.
     let span = (started.elapsed().as_micros() as u64).max(20_000);
     let reference = graphs_of(&clean);

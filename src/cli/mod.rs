@@ -47,15 +47,22 @@ enum Command {
         /// Re-extract every document, even unchanged ones.
         #[arg(long)]
         force: bool,
-        /// Documents per batch: read and extracted in parallel, then written as one atomic step.
+        /// Documents per batch: read and extracted in parallel, then handed to the writer.
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         batch_size: u32,
         /// Write new documents in transactions too, instead of with Oxigraph's bulk loader (slower).
         ///
-        /// By default documents new to the store are bulk-loaded, a batch at a time (each load is atomic),
-        /// and documents already in the store are replaced in a transaction.
+        /// By default documents new to the store are bulk-loaded (see --commit-every), and documents
+        /// already in the store are replaced in a transaction.
         #[arg(long)]
         no_bulk: bool,
+        /// New documents gathered by a bulk load before it commits them, all at once.
+        ///
+        /// Fewer, larger commits keep a large build's time linear in the corpus (each commit is merged
+        /// with everything stored); a build killed mid-way loses at most this many documents, which a
+        /// re-run writes. Memory does not grow with it: the load sorts its quads into files on disk.
+        #[arg(long, default_value_t = 25_000, value_parser = clap::value_parser!(u32).range(1..), value_name = "DOCUMENTS")]
+        commit_every: u32,
         /// Base IRI of instance IRIs.
         #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
         base: String,
@@ -157,7 +164,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(args: Args) -> Result<ExitCode> {
     match args.command {
-        Command::Build { inputs, store, force, batch_size, no_bulk, base, quiet } => {
+        Command::Build { inputs, store, force, batch_size, no_bulk, commit_every, base, quiet } => {
             let iris = Iris::new(&base)?;
             let kg = KgStore::open(&store)?;
             let source = if inputs.len() == 1 && inputs[0] == Path::new("-") {
@@ -167,7 +174,12 @@ fn run(args: Args) -> Result<ExitCode> {
             } else {
                 Source::Paths(inputs)
             };
-            let options = BuildOptions { force, batch_size: batch_size as usize, bulk: !no_bulk };
+            let options = BuildOptions {
+                force,
+                batch_size: batch_size as usize,
+                bulk: !no_bulk,
+                bulk_commit_docs: commit_every as usize,
+            };
             let progress = BarProgress::new(quiet);
             let summary = pipeline::build(&kg, &iris, source, &options, &progress)?;
             progress.bar.finish_and_clear();
