@@ -10,8 +10,10 @@
 # cargo-fuzz (libFuzzer for Rust, MIT/Apache) is pinned and installed into ~/.cargo/bin when missing. It
 # passes -Z flags that only nightly accepts; RUSTC_BOOTSTRAP=1 lets the stable toolchain take them, and
 # stable ships the AddressSanitizer runtime, so the targets are built with ASan (cargo-fuzz's default).
-# Builds go to ~/.cache/policekg-fuzz-target, the corpus grown by the runs and any failing inputs to
-# ~/.cache/policekg-fuzz (POLICEKG_FUZZ_WORK): both outlive a clone, so CI reuses them.
+# Builds go to ~/.cache/policekg-fuzz-target (outlives a clone, so CI reuses it); logs and failing inputs of
+# the last 10 runs to ~/.cache/policekg-fuzz/runs (POLICEKG_FUZZ_WORK). The corpus a run grows is scratch,
+# dropped at the end, so a run's time does not grow with history; POLICEKG_FUZZ_CORPUS=DIR keeps it in
+# DIR/<target> instead, for long campaigns that resume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,7 @@ mkdir -p "$run"
 ls -1d "$work"/runs/*/ | head -n -10 | xargs -r rm -rf
 python3 fuzz/big_inputs.py "$work/big"
 big=("$work/big"/*)
+corpus="${POLICEKG_FUZZ_CORPUS:-$run/corpus}"
 failed=()
 # A target's run failed when libFuzzer says so or leaves an artifact (slow-unit-* is only a report).
 check() { # target log rc
@@ -59,22 +62,23 @@ check() { # target log rc
 
 total=0
 for t in "${targets[@]}"; do
-    mkdir -p "$run/$t" "$work/corpus/$t"
+    mkdir -p "$run/$t" "$corpus/$t"
     # The large inputs, each run once.
     t0=$SECONDS rc=0
     "$bin/$t" "${limits[@]}" -artifact_prefix="$run/$t/" "${big[@]}" >"$run/$t.big.log" 2>&1 || rc=$?
     check "$t" "$run/$t.big.log" "$rc" || continue
     total=$((total + ${#big[@]}))
     echo "fuzz: $t: ${#big[@]} large inputs in $((SECONDS - t0)) s"
-    # Coverage-guided: new inputs go to the first corpus folder (kept), the seeds are read only.
+    # Coverage-guided: new inputs go to the first corpus folder, the seeds are only read.
     t0=$SECONDS rc=0
     "$bin/$t" "${limits[@]}" -max_len=1048576 -max_total_time="$secs" -print_final_stats=1 \
-        -dict=fuzz/genre.dict -artifact_prefix="$run/$t/" "$work/corpus/$t" "fuzz/seeds/$t" >"$run/$t.log" 2>&1 || rc=$?
+        -dict=fuzz/genre.dict -artifact_prefix="$run/$t/" "$corpus/$t" "fuzz/seeds/$t" >"$run/$t.log" 2>&1 || rc=$?
     check "$t" "$run/$t.log" "$rc" || continue
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/$t.log")
     total=$((total + ${execs:-0}))
-    echo "fuzz: $t: ${execs:-?} executions in $((SECONDS - t0)) s, corpus $(ls "$work/corpus/$t" | wc -l) inputs"
+    echo "fuzz: $t: ${execs:-?} executions in $((SECONDS - t0)) s, corpus $(ls "$corpus/$t" | wc -l) inputs"
 done
+[ -n "${POLICEKG_FUZZ_CORPUS:-}" ] || rm -rf "$corpus"
 find "$run" -type d -empty -delete
 
 if [ ${#failed[@]} -gt 0 ]; then
