@@ -13,6 +13,7 @@ use policekg_extract::ingest;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 mod graph;
 mod linked_data;
@@ -343,24 +344,32 @@ fn summary_line(s: &BuildSummary, quads_in_store: usize) -> String {
     )
 }
 
-/// A progress bar on stderr, drawn only on a terminal; errors are printed above it.
+/// A progress bar on stderr, drawn only on a terminal; errors are printed above it. When stderr is a log
+/// file or a pipe (a long build under nohup, CI, a cluster job), a plain progress line is written instead,
+/// at most every `LOG_EVERY`.
 struct BarProgress {
     bar: ProgressBar,
+    /// For the plain lines: when the build started, and when the last line was written.
+    log: Option<std::sync::Mutex<(Instant, Instant)>>,
 }
+
+const LOG_EVERY: Duration = Duration::from_secs(30);
 
 impl BarProgress {
     fn new(quiet: bool) -> Self {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
-            ProgressBar::hidden()
-        } else {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} documents ({per_sec}) {msg}")
-                    .expect("valid template"),
-            );
-            bar
-        };
-        Self { bar }
+        if quiet {
+            return Self { bar: ProgressBar::hidden(), log: None };
+        }
+        if !std::io::stderr().is_terminal() {
+            let now = Instant::now();
+            return Self { bar: ProgressBar::hidden(), log: Some(std::sync::Mutex::new((now, now))) };
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} documents ({per_sec}) {msg}")
+                .expect("valid template"),
+        );
+        Self { bar, log: None }
     }
 }
 
@@ -368,8 +377,23 @@ impl Progress for BarProgress {
     fn inputs_found(&self, files: usize) {
         self.bar.set_message(format!("from {files} input file(s)"));
     }
-    fn batch_done(&self, articles: usize, _summary: &BuildSummary) {
+    fn batch_done(&self, articles: usize, summary: &BuildSummary) {
         self.bar.inc(articles as u64);
+        if let Some(log) = &self.log {
+            let mut times = log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let (started, last) = *times;
+            if last.elapsed() >= LOG_EVERY {
+                times.1 = Instant::now();
+                let read = self.bar.position();
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "policekg: {read} documents read in {secs:.0}s ({:.0}/s), {} unchanged, {} error(s)",
+                    read as f64 / secs,
+                    summary.unchanged,
+                    summary.errors.len()
+                );
+            }
+        }
     }
     fn error(&self, message: &str) {
         self.bar.suspend(|| eprintln!("policekg: {message}"));
