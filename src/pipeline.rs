@@ -47,11 +47,13 @@ pub struct BuildOptions {
     /// [`crate::store::DocumentWriter`]): fewer, larger commits keep the build's time linear in the
     /// corpus; a build killed mid-way loses at most this many documents, which a re-run writes.
     pub bulk_commit_docs: usize,
+    /// Compact the store at the end of a build that wrote documents (see [`KgStore::compact`]).
+    pub compact: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { force: false, batch_size: 1000, bulk: true, bulk_commit_docs: 25_000 }
+        Self { force: false, batch_size: 1000, bulk: true, bulk_commit_docs: 25_000, compact: true }
     }
 }
 
@@ -71,6 +73,8 @@ pub struct BuildSummary {
     pub extracting: Duration,
     /// Wall time the writer spent in transactions (it overlaps with `extracting`).
     pub writing: Duration,
+    /// Wall time of the compaction that ends the build.
+    pub compacting: Duration,
 }
 
 /// Observer of a build's progress (the CLI draws a progress bar with it).
@@ -191,6 +195,11 @@ pub fn build(
             Err(e) => result = Err(e),
         }
         w.writing += t.elapsed();
+    }
+    if result.is_ok() && options.compact && w.built > 0 {
+        let t = Instant::now();
+        result = store.compact();
+        summary.compacting = t.elapsed();
     }
     summary.built = w.built;
     summary.quads_written = w.quads;
