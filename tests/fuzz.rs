@@ -23,6 +23,9 @@ use std::path::Path;
 
 #[path = "../fuzz/fuzz_targets/common.rs"]
 mod common;
+#[path = "common/mod.rs"]
+mod helpers;
+use helpers::SplitMix as Rng;
 
 const KINDS: [InputKind; 4] = [InputKind::Text, InputKind::Markdown, InputKind::Html, InputKind::Jsonl];
 
@@ -40,23 +43,6 @@ const TOKENS: &[&str] = &[
     "<", ">", "\"", "{", "}", "|", "^", "`", "\\", "#", "?", "/", "%2F",
 ];
 
-/// SplitMix64: a tiny deterministic generator, so every run tries the same inputs.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 fn iters() -> usize {
     std::env::var("POLICEKG_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(150)

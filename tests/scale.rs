@@ -140,20 +140,6 @@ fn extracting_in_shards_and_bulk_loading_gives_the_same_dataset_as_one_build() {
     assert_eq!(graphs_of(&incremental), graphs_of(&built), "builds of the shards == one build");
 }
 
-/// A tiny deterministic generator for kill points (no dependency, same points on every run).
-struct SplitMix(u64);
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Documents per bulk-load commit in the crash test: small, so that kills land between commits too.
 const COMMIT_EVERY: &str = "7";
@@ -225,7 +211,7 @@ fn a_build_killed_at_random_points_leaves_whole_documents_and_can_be_completed()
         store_no += 1;
         for _ in 0..per_store.min(kill_points - tried) {
             let mut child = spawn_build(&jsonl, &store, batch);
-            std::thread::sleep(Duration::from_micros(rng.below(span)));
+            std::thread::sleep(Duration::from_micros(rng.below(span as usize) as u64));
             let finished = child.try_wait().unwrap().is_some();
             child.kill().ok(); // SIGKILL
             child.wait().unwrap();

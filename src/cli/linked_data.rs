@@ -69,9 +69,13 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
     };
     if args.show_queries {
         let constraints = validate::compile(&shapes, &ClassHierarchy::of_ontology()?)?;
-        for c in &constraints {
-            println!("# {} {} {}\n{}\n", c.shape, c.path.as_ref().map(|p| p.as_str()).unwrap_or("-"), c.component, c.sparql);
-        }
+        super::with_output(None, |out| {
+            for c in &constraints {
+                let path = c.path.as_ref().map(|p| p.as_str()).unwrap_or("-");
+                writeln!(out, "# {} {path} {}\n{}\n", c.shape, c.component, c.sparql)?;
+            }
+            Ok(())
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let kg = match &args.store {
@@ -97,8 +101,10 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
     let constraints = validate::compile(&shapes, &ClassHierarchy::of_store(&kg)?)?;
     let report: Report = validate::validate(&kg, &constraints)?;
     match args.format {
-        ReportFormat::Text => print!("{}", report.to_text()),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Text => super::with_output(None, |out| Ok(write!(out, "{}", report.to_text())?))?,
+        ReportFormat::Json => {
+            super::with_output(None, |out| Ok(writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?))?
+        }
     }
     Ok(if report.conforms { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -104,11 +104,11 @@ enum Command {
         #[arg(long, short, value_hint = ValueHint::FilePath)]
         output: Option<PathBuf>,
     },
-    /// Print what is extracted from one article, grouped by kind, each fact with its evidence.
+    /// Print what is extracted from articles, grouped by kind, each fact with its evidence.
     Explain {
-        /// An article file (.txt, .md, .html, or .jsonl for every line).
-        #[arg(value_hint = ValueHint::FilePath)]
-        file: PathBuf,
+        /// Article files (.txt, .md, .html, or .jsonl for every line) or folders of them.
+        #[arg(required = true, value_hint = ValueHint::AnyPath)]
+        inputs: Vec<PathBuf>,
         /// Print the extraction as JSON instead.
         #[arg(long)]
         json: bool,
@@ -204,9 +204,12 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Export(args) => linked_data::export(args),
         Command::Query { store, query, expression, format, list, output } => {
             if list {
-                for q in query::named_queries() {
-                    println!("{:<24} {}", q.name, q.description());
-                }
+                with_output(None, |out| {
+                    for q in query::named_queries() {
+                        writeln!(out, "{:<24} {}", q.name, q.description())?;
+                    }
+                    Ok(())
+                })?;
                 return Ok(ExitCode::SUCCESS);
             }
             let sparql = match (query, expression) {
@@ -231,29 +234,27 @@ fn run(args: Args) -> Result<ExitCode> {
             with_output(output.as_deref(), |out| Ok(query::run(&kg, &sparql, format, out).map(|_| ())?))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { file, json } => {
-            let kind = ingest::collect_inputs(std::slice::from_ref(&file))
-                .into_iter()
-                .next()
-                .context("no input")??
-                .1;
+        Command::Explain { inputs, json } => {
             let mut failed = false;
-            for article in ingest::read_file(&file, kind) {
-                match article {
-                    Ok(article) => {
-                        let x = policekg_extract::extract(&article);
-                        if json {
-                            println!("{}", serde_json::to_string_pretty(&x)?);
-                        } else {
-                            print!("{}", policekg_extract::extract::explain(&article, &x));
+            with_output(None, |out| {
+                for article in ingest::read_inputs(&inputs) {
+                    match article {
+                        Ok(article) => {
+                            let x = policekg_extract::extract(&article);
+                            if json {
+                                writeln!(out, "{}", serde_json::to_string_pretty(&x)?)?;
+                            } else {
+                                write!(out, "{}", policekg_extract::extract::explain(&article, &x))?;
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("policekg: {e}");
+                            failed = true;
                         }
                     }
-                    Err(e) => {
-                        eprintln!("policekg: {e}");
-                        failed = true;
-                    }
                 }
-            }
+                Ok(())
+            })?;
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Remove { store, ids, base } => {

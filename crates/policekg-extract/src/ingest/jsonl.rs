@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::{finish, frontmatter, html, text, Article, IngestError, MAX_JSONL_LINE_BYTES};
+use super::{finish, frontmatter, html, Article, IngestError, MAX_JSONL_LINE_BYTES};
 
 /// Iterator over the articles of a JSONL stream.
 pub struct JsonlReader<R> {
@@ -155,21 +155,7 @@ pub fn parse_line(bytes: &[u8], origin: &str) -> Result<Article, IngestError> {
     if raw_text.len() as u64 > super::MAX_DOCUMENT_BYTES {
         return Err(IngestError::invalid(origin, format!("article {id:?}: text over {} MiB", super::MAX_DOCUMENT_BYTES / (1024 * 1024))));
     }
-    let (mut title, mut date, mut source, mut author, body);
-    if html::looks_like_html(&raw_text) {
-        let page = html::extract_page(&raw_text, html::keep_source_newlines(&raw_text));
-        title = page.title;
-        date = page.date;
-        source = page.source;
-        author = page.author;
-        body = page.body;
-    } else {
-        body = text::normalize(&text::decode_entities(&raw_text));
-        title = None;
-        date = None;
-        source = None;
-        author = None;
-    }
+    let html::Page { mut title, mut date, mut source, mut author, body } = super::page_or_text(&raw_text, false);
     if let Some(t) = get(&["title", "headline"]) {
         title = Some(t);
     }

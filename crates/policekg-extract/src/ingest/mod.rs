@@ -222,6 +222,17 @@ fn is_folder_doc(path: &Path) -> bool {
     matches!(stem.as_str(), "README" | "LICENSE" | "LICENCE" | "CHANGELOG" | "COPYING" | "NOTICE")
 }
 
+/// Reads every article of files and folders, one after the other (sequentially and streamed: the build
+/// pipeline reads in parallel itself). An unreadable input is an error item, and reading goes on.
+pub fn read_inputs(inputs: &[PathBuf]) -> impl Iterator<Item = Result<Article, IngestError>> {
+    collect_inputs(inputs).into_iter().flat_map(|input| -> Box<dyn Iterator<Item = _> + Send> {
+        match input {
+            Ok((path, kind)) => read_file(&path, kind),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    })
+}
+
 /// Reads one file: one article, or for JSONL one per line (streamed, so memory stays bounded).
 ///
 /// The path `-` with [`InputKind::Jsonl`] reads JSONL from stdin.
@@ -318,23 +329,10 @@ pub fn parse_document(id: &str, origin: &str, kind: InputKind, bytes: &[u8]) -> 
             let fm = frontmatter::split(&decoded);
             let meta = fm.meta;
             let body_src = fm.body;
-            let (mut title, mut date, mut body) = (None, None, String::new());
-            let mut source = None;
-            let mut author = None;
-            if html::looks_like_html(body_src) {
-                let page = html::extract_page(body_src, html::keep_source_newlines(body_src));
-                title = page.title;
-                date = page.date;
-                source = page.source;
-                author = page.author;
-                body = page.body;
-            } else {
-                let plain = text::decode_entities(body_src);
-                let plain = if kind == InputKind::Markdown { text::strip_markdown(&plain) } else { plain };
-                body.push_str(&text::normalize(&plain));
-                if kind == InputKind::Markdown {
-                    title = text::markdown_title(body_src);
-                }
+            let html::Page { mut title, mut date, source, author, body } =
+                page_or_text(body_src, kind == InputKind::Markdown);
+            if title.is_none() && kind == InputKind::Markdown && !html::looks_like_html(body_src) {
+                title = text::markdown_title(body_src);
             }
             if title.is_none() && kind == InputKind::Text {
                 title = text::first_line_title(&body);
@@ -354,6 +352,17 @@ pub fn parse_document(id: &str, origin: &str, kind: InputKind, bytes: &[u8]) -> 
     };
     finish(&mut article, id, origin)?;
     Ok(article)
+}
+
+/// A body that may be an HTML page or text (a JSONL field, a file under its front matter): the page's
+/// metadata and main text, or the text decoded (entities; Markdown when `markdown`) and normalised.
+fn page_or_text(src: &str, markdown: bool) -> html::Page {
+    if html::looks_like_html(src) {
+        return html::extract_page(src, html::keep_source_newlines(src));
+    }
+    let plain = text::decode_entities(src);
+    let plain = if markdown { text::strip_markdown(&plain) } else { plain };
+    html::Page { body: text::normalize(&plain), ..html::Page::default() }
 }
 
 /// Whether `s` is an absolute http(s) URL (what `source` may hold: a publisher's name or a relative link is
