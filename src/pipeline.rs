@@ -2,15 +2,16 @@
 //!
 //! ```text
 //!  input stream --batches of B--> rayon: read, extract, quads --bounded queue (Q batches)--> writer thread
-//!  (lazy iterator)                 (this thread + the pool)                                    (one transaction
-//!                                                                                               per batch)
+//!  (lazy iterator)                 (this thread + the pool)                                    (store::Document-
+//!                                                                                               Writer)
 //! ```
 //!
 //! Inputs are streamed: a batch of work (single-article files, or articles read from a JSONL stream) is
 //! read, extracted and turned into quads in parallel (rayon), then handed to the writer thread over a
 //! bounded channel, and the next batch is extracted while the previous one is written. At most
 //! `B * (Q + 2)` documents are held at any time (one batch being extracted, `Q` queued, one being
-//! written), whatever the corpus size: a JSONL stream of any length is built in constant memory.
+//! written; a bulk load gathering many batches keeps them in sorted files on disk, not in memory), whatever
+//! the corpus size: a JSONL stream of any length is built in constant memory.
 
 use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
 use crate::store::{KgStore, StoreError};
@@ -38,14 +39,14 @@ pub enum Source {
 pub struct BuildOptions {
     /// Re-extract documents whose content and extractor version are unchanged.
     pub force: bool,
-    /// Documents per transaction (and per parallel batch).
+    /// Documents read and extracted in parallel, then handed to the writer, at a time.
     pub batch_size: usize,
     /// Write documents new to the store with Oxigraph's bulk loader rather than in transactions;
     /// documents already stored are replaced in a transaction either way.
     pub bulk: bool,
     /// New documents a bulk load gathers before it commits them, atomically (see
-    /// [`crate::store::DocumentWriter`]): fewer, larger commits keep the build's time linear in the
-    /// corpus; a build killed mid-way loses at most this many documents, which a re-run writes.
+    /// [`crate::store::DocumentWriter`]): fewer, larger commits cost less, as each is merged with
+    /// everything stored; a build killed mid-way loses at most this many documents, which a re-run writes.
     pub bulk_commit_docs: usize,
     /// Compact the store at the end of a build that wrote documents (see [`KgStore::compact`]).
     pub compact: bool,
@@ -71,7 +72,7 @@ pub struct BuildSummary {
     pub elapsed: Duration,
     /// Wall time of the reading and extraction stage (reading, fingerprint checks, extraction, quads).
     pub extracting: Duration,
-    /// Wall time the writer spent in transactions (it overlaps with `extracting`).
+    /// Wall time the writer spent writing and committing (it overlaps with `extracting`).
     pub writing: Duration,
     /// Wall time of the compaction that ends the build.
     pub compacting: Duration,

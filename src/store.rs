@@ -1,15 +1,16 @@
 //! The store stage: the Oxigraph on-disk (RocksDB) store, written one document graph at a time.
 //!
-//! Every document's quads live in the document's named graph. Writing a batch of documents is one
-//! transaction that, per document, drops the old graph and inserts the new one: a crash or Ctrl-C leaves
-//! each document either fully old or fully new, and re-building the same input changes nothing.
+//! Every document's quads live in the document's named graph, and every write is atomic: a bulk load's
+//! commit adds whole new documents, a transaction replaces a stored document's graph whole (see
+//! [`DocumentWriter`]). A crash or Ctrl-C leaves each document either fully old or fully new, and
+//! re-building the same input changes nothing.
 //!
 //! Many readers or one writer, across processes. RocksDB lets one process open a store read-write, and
 //! opening it read-only while another process writes it is undefined, so every policekg process first
 //! takes an advisory lock on `DIR/policekg.lock`: shared to read (`query`, `export`, `graph`, `validate`,
 //! a read-only `serve`, any number at once), exclusive to write (`build`, `remove`, `serve --writable`).
-//! Whoever finds the lock taken stops at once with [`StoreError::Busy`], never waits and never reads a
-//! half-written store.
+//! Whoever finds the lock taken stops with [`StoreError::Busy`] after at most `LOCK_PATIENCE`, never
+//! waits longer and never reads a half-written store.
 
 use crate::model::{DocumentGraph, Iris};
 use crate::vocab::{pk, ONTOLOGY_GRAPH};
@@ -113,6 +114,12 @@ fn remove_stale_bulk_files(dir: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether a named graph is a document's: not the ontology's, nor the shared entities graph
+/// (`Iris::entities_graph`, under any base).
+fn is_document_graph(graph: &NamedOrBlankNode) -> bool {
+    !matches!(graph, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities"))
 }
 
 /// What is recorded of a document already in the store.
@@ -234,9 +241,7 @@ impl KgStore {
     /// Whether any document graph is stored (any named graph besides the ontology's).
     pub fn has_documents(&self) -> Result<bool, StoreError> {
         for g in self.store.named_graphs() {
-            let g = g.map_err(|e| self.storage_error(e))?;
-            // Not the ontology, nor the shared entities graph (`Iris::entities_graph`, under any base).
-            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities")) {
+            if is_document_graph(&g.map_err(|e| self.storage_error(e))?) {
                 return Ok(true);
             }
         }
@@ -301,8 +306,7 @@ impl KgStore {
         let mut graphs = Vec::new();
         for g in self.store.named_graphs() {
             let g = g.map_err(|e| self.storage_error(e))?;
-            // Not the ontology, nor the shared entities graph (`Iris::entities_graph`, under any base).
-            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities")) {
+            if is_document_graph(&g) {
                 graphs.push(g);
             }
         }
