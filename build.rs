@@ -5,10 +5,14 @@ fn main() {
     println!("cargo:rerun-if-changed=queries");
     let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("queries");
     let mut names: Vec<_> = fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "rq")).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "rq")).collect()
+        })
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// Named queries from `queries/`: (name, text).\npub static NAMED_QUERIES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Named queries from `queries/`: (name, text).\npub static NAMED_QUERIES: &[(&str, &str)] = &[\n",
+    );
     for path in names {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_stem().unwrap().to_string_lossy();

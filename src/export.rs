@@ -328,7 +328,8 @@ impl UnionSorter {
 
     /// Calls `f` on every distinct triple, in order.
     fn finish(mut self, mut f: impl FnMut(&Triple) -> std::io::Result<()>) -> Result<(), ExportError> {
-        let mut emit = |record: &str| -> Result<(), ExportError> { f(&record_triple(record)?).map_err(ExportError::Io) };
+        let mut emit =
+            |record: &str| -> Result<(), ExportError> { f(&record_triple(record)?).map_err(ExportError::Io) };
         if self.chunks.is_empty() {
             self.buffer.sort_unstable();
             self.buffer.dedup();
@@ -375,7 +376,8 @@ impl Drop for UnionSorter {
 fn record_triple(record: &str) -> Result<Triple, ExportError> {
     let bad = || ExportError::Read(format!("bad union record {record:?}"));
     let mut parts = record.splitn(4, '\t');
-    let (Some(subject), Some(_rank), Some(predicate), Some(object)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(subject), Some(_rank), Some(predicate), Some(object)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };
@@ -496,7 +498,13 @@ fn sorted(mut quads: Vec<Quad>) -> Vec<Quad> {
         }
     }
     quads.sort_by_cached_key(|q| {
-        (graph_key(&q.graph_name), subject_key(&q.subject), rank(&q.predicate), q.predicate.as_str().to_owned(), q.object.to_string())
+        (
+            graph_key(&q.graph_name),
+            subject_key(&q.subject),
+            rank(&q.predicate),
+            q.predicate.as_str().to_owned(),
+            q.object.to_string(),
+        )
     });
     quads.dedup();
     quads
@@ -509,7 +517,12 @@ fn sorted(mut quads: Vec<Quad>) -> Vec<Quad> {
 /// The description of the shared entities (the entities graph, see `Iris::entities_graph`) that the
 /// documents in scope need: all of it for a whole export; else the entities those documents name, with
 /// the chains of parents, parent campaigns and enclosing places above them.
-pub fn entity_quads(store: &KgStore, graphs: &[NamedNode], scope: &Scope, iris: &Iris) -> Result<Vec<Quad>, ExportError> {
+pub fn entity_quads(
+    store: &KgStore,
+    graphs: &[NamedNode],
+    scope: &Scope,
+    iris: &Iris,
+) -> Result<Vec<Quad>, ExportError> {
     let entities = iris.entities_graph();
     let mut all = Vec::new();
     for q in store.oxigraph().quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(entities.as_ref()))) {
@@ -582,8 +595,9 @@ pub fn documents_in_scope(store: &KgStore, scope: &Scope, iris: &Iris) -> Result
         let prefix = if p.len() >= 2 && p.chars().all(|c| c.is_ascii_digit()) {
             p[..2].to_owned()
         } else {
-            province_prefix(store, p)?
-                .ok_or_else(|| ExportError::Option(format!("no province {p:?} in the store (give its name or its GB/T 2260 code)")))?
+            province_prefix(store, p)?.ok_or_else(|| {
+                ExportError::Option(format!("no province {p:?} in the store (give its name or its GB/T 2260 code)"))
+            })?
         };
         conditions.push(format!(
             "{{ SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?place pk:mentionedIn ?g }} ?place pk:adcode ?code . FILTER STRSTARTS(STR(?code), {}) }} }}",
@@ -729,17 +743,30 @@ pub fn describe(store: &KgStore, graphs: &[NamedNode], options: &ExportOptions) 
         add(&service, rdf::TYPE, dcat("DataService").into());
         add(&service, dcat("endpointURL").as_ref(), e.into());
         add(&service, dcat("servesDataset").as_ref(), ds.clone().into());
-        add(&service, NamedNodeRef::new_unchecked("http://purl.org/dc/terms/conformsTo"), n("https://www.w3.org/TR/sparql11-protocol/").into());
+        add(
+            &service,
+            NamedNodeRef::new_unchecked("http://purl.org/dc/terms/conformsTo"),
+            n("https://www.w3.org/TR/sparql11-protocol/").into(),
+        );
     }
     add(&ds, void("uriSpace").as_ref(), Literal::new_simple_literal(options.iris.base()).into());
-    for ns in [pk::NS, "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#", "http://purl.org/linked-data/cube#",
-        "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/"]
-    {
+    for ns in [
+        pk::NS,
+        "http://www.w3.org/ns/org#",
+        "http://www.w3.org/ns/prov#",
+        "http://purl.org/linked-data/cube#",
+        "http://www.w3.org/2004/02/skos/core#",
+        "http://purl.org/dc/terms/",
+    ] {
         add(&ds, void("vocabulary").as_ref(), n(ns).into());
     }
     add(&ds, NamedNodeRef::new_unchecked("http://purl.org/dc/terms/conformsTo"), n(ONTOLOGY_GRAPH).into());
     if !everything {
-        add(&ds, NamedNodeRef::new_unchecked("https://w3id.org/policekg/ns#scope"), Literal::new_simple_literal(options.scope.describe()).into());
+        add(
+            &ds,
+            NamedNodeRef::new_unchecked("https://w3id.org/policekg/ns#scope"),
+            Literal::new_simple_literal(options.scope.describe()).into(),
+        );
     }
 
     // Provenance: the tool, its version, the export activity, the documents.
@@ -762,12 +789,16 @@ pub fn describe(store: &KgStore, graphs: &[NamedNode], options: &ExportOptions) 
     let count = |sparql: String| -> Result<usize, ExportError> {
         Ok(select_strings(store, &sparql, "n")?.first().and_then(|v| v.parse().ok()).unwrap_or(0))
     };
-    add(&ds, void("triples").as_ref(), int(count(format!(
-        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {filter} }}"
-    ))?));
-    add(&ds, void("entities").as_ref(), int(count(format!(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {filter} }}"
-    ))?));
+    add(
+        &ds,
+        void("triples").as_ref(),
+        int(count(format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {filter} }}"))?),
+    );
+    add(
+        &ds,
+        void("entities").as_ref(),
+        int(count(format!("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {filter} }}"))?),
+    );
     let classes = format!(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {filter} FILTER STRSTARTS(STR(?c), {}) }} GROUP BY ?c ORDER BY ?c",
         literal(pk::NS)
@@ -787,7 +818,11 @@ pub fn describe(store: &KgStore, graphs: &[NamedNode], options: &ExportOptions) 
     // The outcomes as a Data Cube dataset.
     let cube = n(&format!("{}/outcomes", ds.as_str()));
     add(&cube, rdf::TYPE, qb::DATA_SET.into());
-    add(&cube, NamedNodeRef::new_unchecked("http://purl.org/linked-data/cube#structure"), n(&format!("{}OutcomeStructure", pk::NS)).into());
+    add(
+        &cube,
+        NamedNodeRef::new_unchecked("http://purl.org/linked-data/cube#structure"),
+        n(&format!("{}OutcomeStructure", pk::NS)).into(),
+    );
     add(&cube, rdfs::LABEL, Literal::new_language_tagged_literal_unchecked("policekg outcomes", "en").into());
     add(&cube, rdfs::LABEL, Literal::new_language_tagged_literal_unchecked("战果数据集", "zh").into());
     add(&cube, NamedNodeRef::new_unchecked("http://purl.org/dc/terms/isPartOf"), ds.clone().into());
@@ -808,10 +843,8 @@ fn cube_links(quads: &[Quad], iris: &Iris) -> Vec<Quad> {
 
 /// Today's date (UTC), or the date of `SOURCE_DATE_EPOCH` (reproducible builds), as `YYYY-MM-DD`.
 pub fn build_date() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
+    let secs =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
         });
     civil_date(secs.div_euclid(86_400))
@@ -934,11 +967,19 @@ impl Context {
         match o {
             Term::NamedNode(n) => {
                 let id = self.compact(n.as_str());
-                if *coercion == Coercion::Id { Value::String(id) } else { json!({ "@id": id }) }
+                if *coercion == Coercion::Id {
+                    Value::String(id)
+                } else {
+                    json!({ "@id": id })
+                }
             }
             Term::BlankNode(b) => {
                 let id = format!("_:{}", b.as_str());
-                if *coercion == Coercion::Id { Value::String(id) } else { json!({ "@id": id }) }
+                if *coercion == Coercion::Id {
+                    Value::String(id)
+                } else {
+                    json!({ "@id": id })
+                }
             }
             Term::Literal(l) => {
                 if let Some(lang) = l.language() {
@@ -946,7 +987,11 @@ impl Context {
                 }
                 let dt = l.datatype();
                 if dt == xsd::STRING {
-                    return if *coercion == Coercion::None { Value::String(l.value().to_owned()) } else { json!({ "@value": l.value() }) };
+                    return if *coercion == Coercion::None {
+                        Value::String(l.value().to_owned())
+                    } else {
+                        json!({ "@value": l.value() })
+                    };
                 }
                 if let Coercion::Datatype(d) = coercion {
                     if d == dt.as_str() {
@@ -1041,7 +1086,11 @@ impl<'w> JsonLdWriter<'w> {
             }
             props.sort_by(|a, b| a.0.cmp(&b.0));
             for (key, set, mut values) in props {
-                let v = if values.len() == 1 && !set { values.pop().expect("one") } else { serde_json::Value::Array(values) };
+                let v = if values.len() == 1 && !set {
+                    values.pop().expect("one")
+                } else {
+                    serde_json::Value::Array(values)
+                };
                 node.push((key, v));
             }
             nodes.push(node);
@@ -1058,7 +1107,8 @@ impl<'w> JsonLdWriter<'w> {
         let nodes = self.nodes(quads);
         let json = |v: &serde_json::Value| serde_json::to_string(v).expect("serializable");
         let node_text = |node: &[(String, serde_json::Value)], pad: &str| -> String {
-            let fields: Vec<String> = node.iter().map(|(k, v)| format!("{pad}  {}: {}", json(&k.as_str().into()), json(v))).collect();
+            let fields: Vec<String> =
+                node.iter().map(|(k, v)| format!("{pad}  {}: {}", json(&k.as_str().into()), json(v))).collect();
             format!("{pad}{{\n{}\n{pad}}}", fields.join(",\n"))
         };
         let mut items = Vec::new();
@@ -1106,7 +1156,8 @@ impl Table {
     /// shared entities in the union (they live in the entities graph).
     fn sparql(self, filter: &str, scope: &str) -> String {
         let body = match self {
-            Table::Outcomes => r##"
+            Table::Outcomes => {
+                r##"
 SELECT ?outcome ?document_id ?document ?document_date ?metric_code ?metric ?metric_label ?value ?unit ?unit_text
        ?approximate ?agency ?agency_label ?campaign ?campaign_label ?operation ?crime_type ?crime_type_label
        ?period_start ?period_end ?direction ?comparison ?evidence_text ?evidence_start ?evidence_end
@@ -1133,8 +1184,10 @@ WHERE {
   OPTIONAL { GRAPH ?g { ?outcome pk:campaign ?campaign } OPTIONAL { ?campaign rdfs:label ?campaign_label } }
   OPTIONAL { GRAPH ?g { ?outcome pk:crimeType ?crime_type } OPTIONAL { ?crime_type skos:prefLabel ?crime_type_label } }
 }
-ORDER BY ?document_id ?outcome"##,
-            Table::Agencies => r##"
+ORDER BY ?document_id ?outcome"##
+            }
+            Table::Agencies => {
+                r##"
 SELECT ?agency ?label ?level ?parent ?parent_label ?jurisdiction ?jurisdiction_label ?adcode
        (GROUP_CONCAT(DISTINCT ?alt; SEPARATOR="|") AS ?alt_labels)
        (COUNT(DISTINCT ?document_id) AS ?documents) (GROUP_CONCAT(DISTINCT ?document_id; SEPARATOR="|") AS ?document_ids)
@@ -1150,8 +1203,10 @@ WHERE {
   OPTIONAL { ?agency skos:altLabel ?alt }
 }
 GROUP BY ?agency ?label ?level ?parent ?parent_label ?jurisdiction ?jurisdiction_label ?adcode
-ORDER BY ?agency"##,
-            Table::Campaigns => r##"
+ORDER BY ?agency"##
+            }
+            Table::Campaigns => {
+                r##"
 SELECT ?campaign ?label ?parent ?parent_label
        (GROUP_CONCAT(DISTINCT ?organizer_label; SEPARATOR="|") AS ?organizers)
        (GROUP_CONCAT(DISTINCT ?participant_label; SEPARATOR="|") AS ?participants)
@@ -1169,8 +1224,10 @@ WHERE {
   OPTIONAL { ?campaign pk:periodEnd ?end }
 }
 GROUP BY ?campaign ?label ?parent ?parent_label
-ORDER BY ?campaign"##,
-            Table::Operations => r##"
+ORDER BY ?campaign"##
+            }
+            Table::Operations => {
+                r##"
 SELECT ?operation ?label ?date ?document_id ?document
        (GROUP_CONCAT(DISTINCT STR(?by); SEPARATOR="|") AS ?conducted_by)
        (GROUP_CONCAT(DISTINCT ?by_label; SEPARATOR="|") AS ?conducted_by_labels)
@@ -1190,7 +1247,8 @@ WHERE {
 }
 GROUP BY ?operation ?label ?date ?document_id ?document ?campaign ?campaign_label ?location ?location_label
          ?evidence_text ?evidence_start ?evidence_end
-ORDER BY ?document_id ?operation"##,
+ORDER BY ?document_id ?operation"##
+            }
         };
         body.replace("FILTER\n", &format!("{filter}\n"))
             .replace("} FILTER ?g", &format!("}} {filter} ?g"))
@@ -1219,7 +1277,10 @@ pub fn export_table(
             Table::Agencies => "?agency",
             _ => "?campaign",
         };
-        format!("FILTER EXISTS {{ GRAPH ?g0 {{ {subject} pk:mentionedIn ?g0 }} {} }}", graph_filter(&graphs, false).replace("?g ", "?g0 "))
+        format!(
+            "FILTER EXISTS {{ GRAPH ?g0 {{ {subject} pk:mentionedIn ?g0 }} {} }}",
+            graph_filter(&graphs, false).replace("?g ", "?g0 ")
+        )
     };
     // Outcomes and operations live in document graphs: one query per document, in document order, so
     // memory stays bounded by one document. Agencies and campaigns are grouped over the whole scope.
@@ -1296,7 +1357,11 @@ mod tests {
         let mut quads = Vec::new();
         for i in 0..300 {
             let g = GraphName::NamedNode(node(&format!("g{}", i % 3)));
-            let object: Term = if i % 2 == 0 { Literal::new_simple_literal(format!("v\t{}\n\"x\"", i % 50)).into() } else { node(&format!("o{}", i % 7)).into() };
+            let object: Term = if i % 2 == 0 {
+                Literal::new_simple_literal(format!("v\t{}\n\"x\"", i % 50)).into()
+            } else {
+                node(&format!("o{}", i % 7)).into()
+            };
             quads.push(Quad::new(node(&format!("s{}", i % 11)), node("p"), object, g));
         }
         quads.push(Quad::new(node("s1"), rdf::TYPE, node("C"), GraphName::DefaultGraph));
@@ -1307,7 +1372,12 @@ mod tests {
             }
             let spilled = !sorter.chunks.is_empty() || limit < 1000;
             let mut out = Vec::new();
-            sorter.finish(|t| { out.push(t.clone()); Ok(()) }).unwrap();
+            sorter
+                .finish(|t| {
+                    out.push(t.clone());
+                    Ok(())
+                })
+                .unwrap();
             (out, spilled)
         };
         let (in_memory, _) = run(usize::MAX);
@@ -1323,6 +1393,8 @@ mod tests {
     #[test]
     fn integers_are_native_only_when_canonical() {
         assert!(canonical_integer("0") && canonical_integer("12") && canonical_integer("-3"));
-        assert!(!canonical_integer("012") && !canonical_integer("+1") && !canonical_integer("-0") && !canonical_integer(""));
+        assert!(
+            !canonical_integer("012") && !canonical_integer("+1") && !canonical_integer("-0") && !canonical_integer("")
+        );
     }
 }

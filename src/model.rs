@@ -38,8 +38,7 @@ impl Iris {
         if !base.ends_with('/') && !base.ends_with('#') {
             base.push('/');
         }
-        NamedNode::new(format!("{base}x"))
-            .map_err(|e| InvalidBase { base: base.clone(), reason: e.to_string() })?;
+        NamedNode::new(format!("{base}x")).map_err(|e| InvalidBase { base: base.clone(), reason: e.to_string() })?;
         Ok(Self { base })
     }
 
@@ -100,10 +99,7 @@ pub fn metric_iri(code: &str) -> NamedNode {
 /// Campaign identity: the label without quotation marks, spaces or joiners, so that 云剑-2020, 云剑2020
 /// and “云剑-2020” are one node.
 pub fn campaign_key(label: &str) -> String {
-    label
-        .chars()
-        .filter(|c| !c.is_whitespace() && !"\"'“”‘’「」『』《》".contains(*c))
-        .collect()
+    label.chars().filter(|c| !c.is_whitespace() && !"\"'“”‘’「」『』《》".contains(*c)).collect()
 }
 
 /// Percent-encodes what may not stand in an IRI path segment; Chinese stays readable.

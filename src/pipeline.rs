@@ -15,9 +15,9 @@
 
 use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
 use crate::store::{KgStore, StoreError};
+use oxigraph::model::GraphName;
 use policekg_extract::ingest::{self, Article, IngestError, InputKind};
 use policekg_extract::{extract::EXTRACTOR_VERSION, Extractor};
-use oxigraph::model::GraphName;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;

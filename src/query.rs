@@ -22,11 +22,7 @@ pub struct NamedQuery {
 impl NamedQuery {
     /// The first comment line: what question the query answers.
     pub fn description(&self) -> &'static str {
-        self.text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix('#'))
-            .map(str::trim)
-            .unwrap_or("")
+        self.text.lines().find_map(|l| l.trim().strip_prefix('#')).map(str::trim).unwrap_or("")
     }
 }
 
@@ -76,10 +72,7 @@ pub fn evaluate<'a>(store: &'a KgStore, sparql: &str) -> Result<QueryResults<'a>
     if prepared.dataset().is_default_dataset() {
         prepared.dataset_mut().set_default_graph_as_union();
     }
-    prepared
-        .on_store(store.oxigraph())
-        .execute()
-        .map_err(|e| QueryError::Evaluation(e.to_string()))
+    prepared.on_store(store.oxigraph()).execute().map_err(|e| QueryError::Evaluation(e.to_string()))
 }
 
 /// Runs a query and writes its results to `out`. CONSTRUCT/DESCRIBE results are written as Turtle.
@@ -91,7 +84,8 @@ pub fn run(store: &KgStore, sparql: &str, format: OutputFormat, out: &mut dyn Wr
             match format {
                 OutputFormat::Table => writeln!(out, "{b}")?,
                 _ => {
-                    QueryResultsSerializer::from_format(results_format(format)).serialize_boolean_to_writer(&mut *out, b)?;
+                    QueryResultsSerializer::from_format(results_format(format))
+                        .serialize_boolean_to_writer(&mut *out, b)?;
                 }
             }
             Ok(1)
@@ -233,7 +227,10 @@ mod tests {
         write_table(&mut out, &["agency".into(), "n".into()], &rows).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[2].find("207").map(|i| lines[2][..i].width()), lines[3].find('3').map(|i| lines[3][..i].width()));
+        assert_eq!(
+            lines[2].find("207").map(|i| lines[2][..i].width()),
+            lines[3].find('3').map(|i| lines[3][..i].width())
+        );
         assert!(text.ends_with("(2 rows)\n"));
     }
 }

@@ -18,8 +18,8 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::{BulkLoader, StorageError, Store};
 use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
 use std::fs::{File, OpenOptions, TryLockError};
+use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 
 /// The advisory lock file in a store directory (see the module documentation).
@@ -34,9 +34,17 @@ pub enum StoreError {
     #[error("store {path}: another policekg process {holder}; wait for it to finish, or stop it, and try again")]
     Busy { path: PathBuf, holder: &'static str },
     #[error("store {path}: cannot open: {source}")]
-    Open { path: PathBuf, #[source] source: StorageError },
+    Open {
+        path: PathBuf,
+        #[source]
+        source: StorageError,
+    },
     #[error("store {path}: {source}")]
-    Storage { path: PathBuf, #[source] source: StorageError },
+    Storage {
+        path: PathBuf,
+        #[source]
+        source: StorageError,
+    },
     #[error("store {path}: cannot load the ontology: {reason}")]
     Ontology { path: PathBuf, reason: String },
 }
@@ -67,8 +75,12 @@ fn lock(dir: &Path, access: Access) -> Result<Option<File>, StoreError> {
         Ok(file) => file,
         // A store on a read-only medium or in someone else's directory: no process can write it through
         // this path, so a reader needs no lock.
-        Err(e) if access == Access::Read
-            && matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) =>
+        Err(e)
+            if access == Access::Read
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
         {
             return Ok(None)
         }
@@ -203,10 +215,7 @@ impl KgStore {
             .for_slice(ONTOLOGY_TTL.as_bytes())
             .collect::<Result<_, _>>()
             .map_err(|e| StoreError::Ontology { path: self.path.clone(), reason: e.to_string() })?;
-        let stored = self
-            .store
-            .quads_for_pattern(None, None, None, Some(graph.into()))
-            .count();
+        let stored = self.store.quads_for_pattern(None, None, None, Some(graph.into())).count();
         if stored == parsed.len() && parsed.iter().all(|q| self.store.contains(q).unwrap_or(false)) {
             return Ok(());
         }
@@ -387,7 +396,8 @@ impl DocumentWriter<'_> {
             if last.get(&d.graph) != Some(&i) {
                 continue;
             }
-            let in_store = self.kg.store.contains_named_graph(d.graph.as_ref()).map_err(|e| self.kg.storage_error(e))?;
+            let in_store =
+                self.kg.store.contains_named_graph(d.graph.as_ref()).map_err(|e| self.kg.storage_error(e))?;
             if self.bulk && !in_store {
                 fresh.push(d);
             } else {
@@ -407,9 +417,7 @@ impl DocumentWriter<'_> {
             let kg = self.kg;
             let loader = self.loader.get_or_insert_with(|| kg.store.bulk_loader());
             self.pending.extend(fresh.iter().map(|d| d.graph.clone()));
-            loader
-                .load_quads(fresh.into_iter().flat_map(|d| d.quads))
-                .map_err(|e| self.kg.storage_error(e))?;
+            loader.load_quads(fresh.into_iter().flat_map(|d| d.quads)).map_err(|e| self.kg.storage_error(e))?;
             self.pending_quads += quads;
         }
         if self.pending.len() >= self.bulk_commit_docs {
@@ -536,7 +544,10 @@ mod tests {
         assert_eq!(subjects_in(&kg, "d2"), ["<d>"]);
         // Shared descriptions stay: other documents may state them.
         assert_eq!(subjects_in(&kg, "entities"), ["<a>", "<b>", "<c>", "<d>"]);
-        assert!(kg.store.contains(QuadRef::new(&n("d"), &n("p"), &n("o"), GraphNameRef::NamedNode(n("d2").as_ref()))).unwrap());
+        assert!(kg
+            .store
+            .contains(QuadRef::new(&n("d"), &n("p"), &n("o"), GraphNameRef::NamedNode(n("d2").as_ref())))
+            .unwrap());
     }
 
     #[test]

@@ -207,12 +207,10 @@ pub fn compile(shapes_ttl: &str, classes: &ClassHierarchy) -> Result<Vec<Constra
                 Some(_) => return Err(unsupported("only IRI paths are supported".into())),
                 None => return Err(unsupported("a property shape without sh:path".into())),
             };
-            let message = graph
-                .object_for_subject_predicate(property, sh("message").as_ref())
-                .and_then(|m| match m {
-                    TermRef::Literal(l) => Some(l.value().to_owned()),
-                    _ => None,
-                });
+            let message = graph.object_for_subject_predicate(property, sh("message").as_ref()).and_then(|m| match m {
+                TermRef::Literal(l) => Some(l.value().to_owned()),
+                _ => None,
+            });
             for t in graph.triples_for_subject(property) {
                 let local = match t.predicate.as_str().strip_prefix(SH) {
                     Some(l) => l,
@@ -223,8 +221,9 @@ pub fn compile(shapes_ttl: &str, classes: &ClassHierarchy) -> Result<Vec<Constra
                 }
                 let list = |node: TermRef<'_>| rdf_list(&graph, node);
                 for target in &targets {
-                    let (component, sparql) = property_constraint(local, &path, t.object, &target.pattern(classes), classes, list)
-                        .map_err(|e| unsupported(e))?;
+                    let (component, sparql) =
+                        property_constraint(local, &path, t.object, &target.pattern(classes), classes, list)
+                            .map_err(|e| unsupported(e))?;
                     constraints.push(Constraint {
                         shape: name.clone(),
                         path: Some(path.clone()),
@@ -255,7 +254,10 @@ pub fn compile(shapes_ttl: &str, classes: &ClassHierarchy) -> Result<Vec<Constra
                     path: None,
                     component: "sh:SPARQLConstraintComponent".into(),
                     message: message.clone(),
-                    sparql: format!("SELECT DISTINCT ?this ?value WHERE {{ {} {{ {inner} }} }}", target.pattern(classes)),
+                    sparql: format!(
+                        "SELECT DISTINCT ?this ?value WHERE {{ {} {{ {inner} }} }}",
+                        target.pattern(classes)
+                    ),
                 });
             }
         }
@@ -344,12 +346,17 @@ fn property_constraint(
         "datatype" => {
             let d = iri(value)?;
             // Well-formed too: casting the lexical form to the datatype must succeed (xsd types only).
-            let well_formed = if d.as_str().starts_with("http://www.w3.org/2001/XMLSchema#") && d.as_str() != "http://www.w3.org/2001/XMLSchema#string" {
+            let well_formed = if d.as_str().starts_with("http://www.w3.org/2001/XMLSchema#")
+                && d.as_str() != "http://www.w3.org/2001/XMLSchema#string"
+            {
                 format!(" && COALESCE({d}(STR(?value)) = {d}(STR(?value)), false)")
             } else {
                 String::new()
             };
-            ("DatatypeConstraintComponent", values(format!("!(isLiteral(?value) && DATATYPE(?value) = {d}{well_formed})")))
+            (
+                "DatatypeConstraintComponent",
+                values(format!("!(isLiteral(?value) && DATATYPE(?value) = {d}{well_formed})")),
+            )
         }
         "in" => {
             let items = list(value).ok_or_else(|| "sh:in is not a well-formed RDF list".to_owned())?;
@@ -387,7 +394,10 @@ fn property_constraint(
             };
             (
                 "PatternConstraintComponent",
-                values(format!("isBlank(?value) || !REGEX(STR(?value), {})", Term::from(oxigraph::model::Literal::new_simple_literal(pattern)))),
+                values(format!(
+                    "isBlank(?value) || !REGEX(STR(?value), {})",
+                    Term::from(oxigraph::model::Literal::new_simple_literal(pattern))
+                )),
             )
         }
         "minInclusive" => ("MinInclusiveConstraintComponent", values(format!("!COALESCE(?value >= {value}, false)"))),
@@ -409,7 +419,8 @@ fn property_constraint(
 /// Runs every constraint on the store (the union of all its graphs).
 /// The constraints are independent queries on one snapshot, so they run in parallel (rayon).
 pub fn validate(store: &KgStore, constraints: &[Constraint]) -> Result<Report, ValidateError> {
-    let found: Vec<Vec<Violation>> = constraints.par_iter().map(|c| violations_of(store, c)).collect::<Result<_, _>>()?;
+    let found: Vec<Vec<Violation>> =
+        constraints.par_iter().map(|c| violations_of(store, c)).collect::<Result<_, _>>()?;
     let mut violations: Vec<Violation> = found.into_iter().flatten().collect();
     violations.sort();
     violations.dedup();
@@ -464,7 +475,8 @@ impl Report {
             self.violations.len()
         );
         for v in &self.violations {
-            let focus = if v.focus.starts_with('_') || v.focus.starts_with('"') { v.focus.clone() } else { short(&v.focus) };
+            let focus =
+                if v.focus.starts_with('_') || v.focus.starts_with('"') { v.focus.clone() } else { short(&v.focus) };
             let _ = writeln!(s, "- focus:      {focus}");
             if let Some(p) = &v.path {
                 let _ = writeln!(s, "  path:       {}", short(p));

@@ -105,7 +105,8 @@ fn every_format_reads_back_with_rdflib_and_pyoxigraph() {
     for (name, rdflib_format, graphs) in RDF_FORMATS {
         let file = dir.path().join(format!("out.{name}"));
         ok(&["export", "--store", s(&store), "--format", name, "-o", s(&file)]);
-        let verdict = python(ROUND_TRIP, &[s(&file), rdflib_format, if graphs { "true" } else { "false" }, s(&reference)]);
+        let verdict =
+            python(ROUND_TRIP, &[s(&file), rdflib_format, if graphs { "true" } else { "false" }, s(&reference)]);
         assert_eq!(verdict.trim(), "same", "{name}");
     }
 }
@@ -116,9 +117,10 @@ fn jsonld_uses_the_published_context_and_compact_keys() {
     let (_dir, store) = store_with_fixtures();
     let out = ok(&["export", "--store", s(&store), "--format", "jsonld"]).stdout;
     let json: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
-    let published: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ontology/context.jsonld")).unwrap())
-            .unwrap();
+    let published: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ontology/context.jsonld")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(json["@context"], published["@context"], "the export inlines the published context");
     // Outcomes read as plain JSON: short keys, native booleans and integers, decimals as strings.
     let mut outcomes = 0;
@@ -190,8 +192,18 @@ fn quads(bytes: &[u8]) -> HashSet<Quad> {
 #[test]
 fn every_export_describes_itself_with_void_dcat_and_provenance() {
     let (_dir, store) = store_with_fixtures();
-    let nq = ok(&["export", "--store", s(&store), "--license", "https://creativecommons.org/licenses/by/4.0/",
-        "--endpoint", "http://localhost:7878/query", "--date", "2026-01-02"]).stdout;
+    let nq = ok(&[
+        "export",
+        "--store",
+        s(&store),
+        "--license",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "--endpoint",
+        "http://localhost:7878/query",
+        "--date",
+        "2026-01-02",
+    ])
+    .stdout;
     let text = String::from_utf8(nq.clone()).unwrap();
     let dataset = "<https://w3id.org/policekg/id/dataset>";
     for needle in [
@@ -199,7 +211,9 @@ fn every_export_describes_itself_with_void_dcat_and_provenance() {
         format!("{dataset} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> ."),
         format!("{dataset} <http://purl.org/dc/terms/license> <https://creativecommons.org/licenses/by/4.0/> ."),
         format!("{dataset} <http://rdfs.org/ns/void#sparqlEndpoint> <http://localhost:7878/query> ."),
-        format!("{dataset} <http://purl.org/dc/terms/modified> \"2026-01-02\"^^<http://www.w3.org/2001/XMLSchema#date> ."),
+        format!(
+            "{dataset} <http://purl.org/dc/terms/modified> \"2026-01-02\"^^<http://www.w3.org/2001/XMLSchema#date> ."
+        ),
         format!("{dataset} <http://rdfs.org/ns/void#documents> \"4\"^^<http://www.w3.org/2001/XMLSchema#integer> ."),
         format!("<https://schema.org/softwareVersion> \"{}\"", env!("CARGO_PKG_VERSION")),
         "<http://rdfs.org/ns/void#class> <https://w3id.org/policekg/ns#Outcome>".to_owned(),
@@ -211,12 +225,17 @@ fn every_export_describes_itself_with_void_dcat_and_provenance() {
     let all = quads(&nq);
     let derived: BTreeSet<String> = all
         .iter()
-        .filter(|q| q.subject.to_string() == dataset && q.predicate.as_str() == "http://www.w3.org/ns/prov#wasDerivedFrom")
+        .filter(|q| {
+            q.subject.to_string() == dataset && q.predicate.as_str() == "http://www.w3.org/ns/prov#wasDerivedFrom"
+        })
         .map(|q| q.object.to_string())
         .collect();
     let graphs: BTreeSet<String> = all
         .iter()
-        .filter(|q| q.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" && q.object.to_string() == format!("<{PK}Document>"))
+        .filter(|q| {
+            q.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+                && q.object.to_string() == format!("<{PK}Document>")
+        })
         .map(|q| q.graph_name.to_string())
         .collect();
     assert_eq!(derived, graphs);
@@ -313,13 +332,21 @@ fn pandas_reads_every_table_with_no_options() {
                     assert!(row["metric"].as_str().unwrap().starts_with(PK));
                     assert!(row["document_id"].is_string() && row["evidence_text"].is_string());
                     let len = row["evidence_text"].as_str().unwrap().chars().count() as i64;
-                    assert_eq!(row["evidence_end"].as_i64().unwrap() - row["evidence_start"].as_i64().unwrap(), len, "{row}");
+                    assert_eq!(
+                        row["evidence_end"].as_i64().unwrap() - row["evidence_start"].as_i64().unwrap(),
+                        len,
+                        "{row}"
+                    );
                 }
             }
             if table == "agencies" {
                 for row in r["first"].as_array().unwrap() {
                     assert!(row["label"].is_string(), "{row}");
-                    assert!(["National", "Provincial", "Prefectural", "County"].contains(&row["level"].as_str().unwrap_or("")), "{row}");
+                    assert!(
+                        ["National", "Provincial", "Prefectural", "County"]
+                            .contains(&row["level"].as_str().unwrap_or("")),
+                        "{row}"
+                    );
                 }
             }
         }
@@ -378,7 +405,8 @@ type Finding = (String, Option<String>, String);
 
 fn pyshacl(files: &[&Path]) -> (bool, BTreeSet<Finding>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut args = vec![s(&root.join("ontology/policekg.ttl")).to_owned(), s(&root.join("ontology/shapes.ttl")).to_owned()];
+    let mut args =
+        vec![s(&root.join("ontology/policekg.ttl")).to_owned(), s(&root.join("ontology/shapes.ttl")).to_owned()];
     args.extend(files.iter().map(|f| s(f).to_owned()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let v: serde_json::Value = serde_json::from_str(&python(PYSHACL, &args)).unwrap();
@@ -386,7 +414,9 @@ fn pyshacl(files: &[&Path]) -> (bool, BTreeSet<Finding>) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_str().map(str::to_owned), r[2].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (r[0].as_str().unwrap().to_owned(), r[1].as_str().map(str::to_owned), r[2].as_str().unwrap().to_owned())
+        })
         .collect();
     (v["conforms"].as_bool().unwrap(), results)
 }
@@ -405,7 +435,11 @@ fn ours(args: &[&str]) -> (bool, BTreeSet<Finding>, String) {
         .unwrap()
         .iter()
         .map(|r| {
-            (r["focus"].as_str().unwrap().to_owned(), r["path"].as_str().map(str::to_owned), r["constraint"].as_str().unwrap().to_owned())
+            (
+                r["focus"].as_str().unwrap().to_owned(),
+                r["path"].as_str().map(str::to_owned),
+                r["constraint"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     (conforms, results, stdout(&out))
@@ -419,14 +453,39 @@ fn pyshacl_and_policekg_validate_agree_on_the_shape_fixtures() {
         ("outcome_cardinality.ttl", &["sh:MaxCountConstraintComponent", "sh:MinCountConstraintComponent"][..]),
         (
             "outcome_values.ttl",
-            &["sh:DatatypeConstraintComponent", "sh:InConstraintComponent", "sh:ClassConstraintComponent",
-              "sh:LessThanOrEqualsConstraintComponent", "sh:HasValueConstraintComponent", "sh:PatternConstraintComponent"][..],
+            &[
+                "sh:DatatypeConstraintComponent",
+                "sh:InConstraintComponent",
+                "sh:ClassConstraintComponent",
+                "sh:LessThanOrEqualsConstraintComponent",
+                "sh:HasValueConstraintComponent",
+                "sh:PatternConstraintComponent",
+            ][..],
         ),
-        ("agency.ttl", &["sh:MaxCountConstraintComponent", "sh:MinCountConstraintComponent", "sh:InConstraintComponent",
-              "sh:ClassConstraintComponent", "sh:PatternConstraintComponent"][..]),
-        ("evidence.ttl", &["sh:SPARQLConstraintComponent", "sh:LessThanOrEqualsConstraintComponent",
-              "sh:MinInclusiveConstraintComponent", "sh:MinCountConstraintComponent", "sh:DatatypeConstraintComponent"][..]),
-        ("document.ttl", &["sh:MinCountConstraintComponent", "sh:MaxCountConstraintComponent", "sh:ClassConstraintComponent"][..]),
+        (
+            "agency.ttl",
+            &[
+                "sh:MaxCountConstraintComponent",
+                "sh:MinCountConstraintComponent",
+                "sh:InConstraintComponent",
+                "sh:ClassConstraintComponent",
+                "sh:PatternConstraintComponent",
+            ][..],
+        ),
+        (
+            "evidence.ttl",
+            &[
+                "sh:SPARQLConstraintComponent",
+                "sh:LessThanOrEqualsConstraintComponent",
+                "sh:MinInclusiveConstraintComponent",
+                "sh:MinCountConstraintComponent",
+                "sh:DatatypeConstraintComponent",
+            ][..],
+        ),
+        (
+            "document.ttl",
+            &["sh:MinCountConstraintComponent", "sh:MaxCountConstraintComponent", "sh:ClassConstraintComponent"][..],
+        ),
     ]);
     for (file, components) in expected {
         let path = shapes_fixtures().join(file);
@@ -514,7 +573,9 @@ fn the_ontology_declares_every_pk_term_an_export_uses() {
     for term in &used {
         let about: Vec<&Quad> = ontology.iter().filter(|q| q.subject.to_string() == format!("<{term}>")).collect();
         let has = |p: &NamedNode, lang: &str| {
-            about.iter().any(|q| &q.predicate == p && matches!(&q.object, Term::Literal(l) if l.language() == Some(lang)))
+            about
+                .iter()
+                .any(|q| &q.predicate == p && matches!(&q.object, Term::Literal(l) if l.language() == Some(lang)))
         };
         let typed = about.iter().any(|q| q.predicate == typ);
         if !(typed && has(&label, "en") && has(&label, "zh") && has(&comment, "en") && has(&comment, "zh")) {
@@ -529,9 +590,18 @@ fn the_ontology_is_a_publication() {
     let ttl = ok(&["ontology"]).stdout;
     assert_eq!(ttl, policekg::store::ONTOLOGY_TTL.as_bytes());
     let text = String::from_utf8(ttl).unwrap();
-    for needle in ["owl:Ontology", "owl:versionInfo", "dcterms:license", "dcterms:creator", "vann:preferredNamespacePrefix \"pk\"",
-        "rdfs:subClassOf org:FormalOrganization", "rdfs:subClassOf org:OrganizationalUnit", "rdfs:subClassOf prov:Activity",
-        "rdfs:subClassOf qb:Observation", "a qb:DataStructureDefinition"] {
+    for needle in [
+        "owl:Ontology",
+        "owl:versionInfo",
+        "dcterms:license",
+        "dcterms:creator",
+        "vann:preferredNamespacePrefix \"pk\"",
+        "rdfs:subClassOf org:FormalOrganization",
+        "rdfs:subClassOf org:OrganizationalUnit",
+        "rdfs:subClassOf prov:Activity",
+        "rdfs:subClassOf qb:Observation",
+        "a qb:DataStructureDefinition",
+    ] {
         assert!(text.contains(needle), "{needle}");
     }
     let md = stdout(&ok(&["ontology", "--doc"]));

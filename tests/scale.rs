@@ -119,8 +119,8 @@ fn extracting_in_shards_and_bulk_loading_gives_the_same_dataset_as_one_build() {
             loader.load_from_reader(RdfFormat::NQuads, std::fs::File::open(f).unwrap()).unwrap();
         }
         // The ontology graph, which `build` installs, from the same compiled-in Turtle.
-        let ontology = RdfParser::from_format(RdfFormat::Turtle)
-            .with_default_graph(NamedNode::new(ONTOLOGY_GRAPH).unwrap());
+        let ontology =
+            RdfParser::from_format(RdfFormat::Turtle).with_default_graph(NamedNode::new(ONTOLOGY_GRAPH).unwrap());
         loader.load_from_reader(ontology, policekg::store::ONTOLOGY_TTL.as_bytes()).unwrap();
         loader.commit().unwrap();
     }
@@ -140,13 +140,22 @@ fn extracting_in_shards_and_bulk_loading_gives_the_same_dataset_as_one_build() {
     assert_eq!(graphs_of(&incremental), graphs_of(&built), "builds of the shards == one build");
 }
 
-
 /// Documents per bulk-load commit in the crash test: small, so that kills land between commits too.
 const COMMIT_EVERY: &str = "7";
 
 fn spawn_build(input: &Path, store: &Path, batch: &str) -> Child {
     Command::new(bin())
-        .args(["build", s(input), "--store", s(store), "--quiet", "--batch-size", batch, "--commit-every", COMMIT_EVERY])
+        .args([
+            "build",
+            s(input),
+            "--store",
+            s(store),
+            "--quiet",
+            "--batch-size",
+            batch,
+            "--commit-every",
+            COMMIT_EVERY,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -166,7 +175,11 @@ fn check_killed_store(store: &Path, reference: &BTreeMap<String, Vec<String>>, w
     };
     // And `policekg validate`: the SHACL shapes hold on whatever the killed build left.
     let out = ok(&["validate", "--store", s(store)]);
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("conforms: yes"), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("conforms: yes"),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     for (graph, quads) in &graphs {
         let expected = reference.get(graph).unwrap_or_else(|| panic!("{what}: unexpected graph {graph}"));
         if is_document_graph(graph) || graph == ONTOLOGY_GRAPH {
@@ -290,12 +303,7 @@ fn build_and_graphs(jsonl: &Path, store: &Path) -> BTreeMap<String, Vec<String>>
 
 /// Runs policekg; a run that outlives `limit` is killed and fails the test as a hang.
 fn run_with_deadline(args: &[&str], limit: Duration) -> std::process::Output {
-    let mut child = Command::new(bin())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(bin()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + limit;
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {

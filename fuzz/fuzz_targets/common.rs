@@ -39,7 +39,11 @@ pub fn ingest_and_extract(kind: InputKind, bytes: &[u8]) {
 pub fn check_article(article: &Article, origin: &str) {
     assert!(!article.body.trim().is_empty(), "an article has body text");
     assert_eq!(article.origin, origin, "an article names where it came from");
-    assert_eq!(article.simplified.chars().count(), article.body.chars().count(), "simplified text aligned char for char");
+    assert_eq!(
+        article.simplified.chars().count(),
+        article.body.chars().count(),
+        "simplified text aligned char for char"
+    );
 }
 
 /// Extracts, checking that every piece of evidence is verbatim and inside the body.
@@ -55,7 +59,13 @@ pub fn check_extraction(article: &Article) -> Extraction {
         .chain(x.operations.iter().map(|o| &o.evidence))
         .chain(x.outcomes.iter().map(|o| &o.evidence));
     for e in evidence {
-        assert!(e.start <= e.end && e.end <= body.len(), "evidence {}..{} outside a body of {} chars", e.start, e.end, body.len());
+        assert!(
+            e.start <= e.end && e.end <= body.len(),
+            "evidence {}..{} outside a body of {} chars",
+            e.start,
+            e.end,
+            body.len()
+        );
         let verbatim: String = body[e.start..e.end].iter().collect();
         assert_eq!(e.text, verbatim, "evidence text is the body between its offsets");
     }

@@ -84,11 +84,15 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
             let kg = KgStore::in_memory()?;
             kg.install_ontology()?;
             for (i, file) in args.data.iter().enumerate() {
-                let format = file
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .and_then(RdfFormat::from_extension)
-                    .with_context(|| format!("{}: unknown RDF format (give a .ttl, .nt, .nq, .trig, .jsonld or .rdf file)", file.display()))?;
+                let format =
+                    file.extension().and_then(|e| e.to_str()).and_then(RdfFormat::from_extension).with_context(
+                        || {
+                            format!(
+                                "{}: unknown RDF format (give a .ttl, .nt, .nq, .trig, .jsonld or .rdf file)",
+                                file.display()
+                            )
+                        },
+                    )?;
                 let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
                 let graph = NamedNode::new(format!("urn:policekg:data:{i}"))?;
                 kg.oxigraph()
@@ -231,7 +235,9 @@ pub fn export(args: ExportArgs) -> Result<ExitCode> {
         }
     };
     if args.table.is_some() {
-        anyhow::bail!("--table goes with --format csv or tsv (the outcomes are in every RDF export as a Data Cube dataset)");
+        anyhow::bail!(
+            "--table goes with --format csv or tsv (the outcomes are in every RDF export as a Data Cube dataset)"
+        );
     }
     let kg = KgStore::open_read_only(&args.store)?;
     let options = ExportOptions {

@@ -10,7 +10,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full = args.iter().any(|a| a == "--full");
     let paths: Vec<PathBuf> = args.iter().filter(|a| *a != "--full").map(PathBuf::from).collect();
-    let head = |text: &str| -> String { if full { text.to_owned() } else { text.chars().take(300).collect() } };
+    let head = |text: &str| -> String {
+        if full {
+            text.to_owned()
+        } else {
+            text.chars().take(300).collect()
+        }
+    };
     for article in read_inputs(&paths) {
         match article {
             Ok(a) => {

@@ -40,7 +40,12 @@ fn article(json: &Path) -> Article {
     }
     let simp_path = PathBuf::from(txt.to_string_lossy().replace(".txt", ".simplified.txt"));
     let simplified = std::fs::read_to_string(&simp_path).unwrap_or_else(|_| body.to_string());
-    assert_eq!(simplified.chars().count(), body.chars().count(), "{}: simplified copy must have as many chars", simp_path.display());
+    assert_eq!(
+        simplified.chars().count(),
+        body.chars().count(),
+        "{}: simplified copy must have as many chars",
+        simp_path.display()
+    );
     Article {
         id: json.file_stem().unwrap().to_string_lossy().to_string(),
         title,
@@ -80,7 +85,10 @@ fn check(name: &str, a: &Article, x: &Extraction, want: &Value, errs: &mut Vec<S
     for w in want["units"].as_array().unwrap() {
         let label = w["label"].as_str().unwrap();
         match x.units.iter().find(|u| u.label == label) {
-            None => errs.push(format!("{name}: unit {label} missing (have {:?})", x.units.iter().map(|u| &u.label).collect::<Vec<_>>())),
+            None => errs.push(format!(
+                "{name}: unit {label} missing (have {:?})",
+                x.units.iter().map(|u| &u.label).collect::<Vec<_>>()
+            )),
             Some(u) if u.parent != s(&w["parent"]) => errs.push(format!("{name}: unit {label} parent {:?}", u.parent)),
             _ => {}
         }
@@ -88,8 +96,13 @@ fn check(name: &str, a: &Article, x: &Extraction, want: &Value, errs: &mut Vec<S
     for w in want["campaigns"].as_array().unwrap() {
         let label = w["label"].as_str().unwrap();
         match x.campaigns.iter().find(|c| c.label == label) {
-            None => errs.push(format!("{name}: campaign {label} missing (have {:?})", x.campaigns.iter().map(|c| &c.label).collect::<Vec<_>>())),
-            Some(c) if c.part_of != s(&w["part_of"]) => errs.push(format!("{name}: campaign {label} part_of {:?}", c.part_of)),
+            None => errs.push(format!(
+                "{name}: campaign {label} missing (have {:?})",
+                x.campaigns.iter().map(|c| &c.label).collect::<Vec<_>>()
+            )),
+            Some(c) if c.part_of != s(&w["part_of"]) => {
+                errs.push(format!("{name}: campaign {label} part_of {:?}", c.part_of))
+            }
             _ => {}
         }
     }
@@ -100,7 +113,17 @@ fn check(name: &str, a: &Article, x: &Extraction, want: &Value, errs: &mut Vec<S
             continue;
         };
         let got = serde_json::to_value(o).unwrap();
-        for key in ["unit", "approximate", "attributed_to", "campaign", "direction", "comparison", "crime_type", "period_start", "period_end"] {
+        for key in [
+            "unit",
+            "approximate",
+            "attributed_to",
+            "campaign",
+            "direction",
+            "comparison",
+            "crime_type",
+            "period_start",
+            "period_end",
+        ] {
             if let Some(wv) = w.get(key) {
                 if &got[key] != wv {
                     errs.push(format!("{name}: outcome {metric}={value} {key} {} != {}", got[key], wv));
@@ -110,7 +133,10 @@ fn check(name: &str, a: &Article, x: &Extraction, want: &Value, errs: &mut Vec<S
         // Evidence is verbatim body text at its offsets.
         let cut: String = a.body.chars().skip(o.evidence.start).take(o.evidence.end - o.evidence.start).collect();
         if cut != o.evidence.text {
-            errs.push(format!("{name}: outcome {metric}={value} evidence {:?} is not the body at its offsets", o.evidence.text));
+            errs.push(format!(
+                "{name}: outcome {metric}={value} evidence {:?} is not the body at its offsets",
+                o.evidence.text
+            ));
         }
     }
     for v in want["absent_values"].as_array().into_iter().flatten() {
@@ -170,11 +196,17 @@ fn traditional_fixture_through_ingest_gives_the_same_outcomes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let txt = dir.join("bj_beijing_jingwang_traditional.txt");
     let bytes = std::fs::read(&txt).unwrap();
-    let a = policekg_extract::ingest::parse_document("bj", "bj", policekg_extract::ingest::InputKind::Text, &bytes).unwrap();
+    let a = policekg_extract::ingest::parse_document("bj", "bj", policekg_extract::ingest::InputKind::Text, &bytes)
+        .unwrap();
     let by_hand = article(&dir.join("bj_beijing_jingwang_traditional.json"));
     let x = extract(&a);
     let y = extract(&by_hand);
-    let brief = |x: &Extraction| x.outcomes.iter().map(|o| (o.metric.clone(), o.value.clone(), o.attributed_to.clone(), o.campaign.clone())).collect::<Vec<_>>();
+    let brief = |x: &Extraction| {
+        x.outcomes
+            .iter()
+            .map(|o| (o.metric.clone(), o.value.clone(), o.attributed_to.clone(), o.campaign.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(brief(&x), brief(&y));
     assert!(!x.outcomes.is_empty());
     // Evidence is the Traditional text.

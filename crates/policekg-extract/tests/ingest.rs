@@ -81,7 +81,10 @@ fn utf8_text_with_front_matter() {
     assert_eq!(a.date.as_deref(), Some("2024-06-03"));
     assert_eq!(a.source.as_deref(), Some("https://example.org/fixture/plain"));
     assert_eq!(a.author.as_deref(), Some("测试作者"));
-    assert_eq!(a.body, "示例县公安局开展夏季夜间巡防，共出动警力120人次。\n巡防期间抓获盗窃嫌疑人3名， 查处治安案件14起。");
+    assert_eq!(
+        a.body,
+        "示例县公安局开展夏季夜间巡防，共出动警力120人次。\n巡防期间抓获盗窃嫌疑人3名， 查处治安案件14起。"
+    );
     assert_eq!(a.simplified, a.body);
     assert!(a.origin.ends_with("plain.txt"));
 }
@@ -161,7 +164,8 @@ fn html_page_without_junk() {
     assert_eq!(a.date.as_deref(), Some("2024-02-20"));
     assert!(a.body.contains("抓获嫌疑人 15 名。"), "{}", a.body);
     assert!(a.body.contains("该团伙“跑分”洗钱，涉案资金约200万元。\n案件正在进一步侦办中。"), "{}", a.body);
-    for junk in ["脚本", "样式", "导航", "页头", "位置", "分享", "侧栏", "页脚", "trackPage", "document.write"] {
+    for junk in ["脚本", "样式", "导航", "页头", "位置", "分享", "侧栏", "页脚", "trackPage", "document.write"]
+    {
         assert!(!a.body.contains(junk), "junk {junk:?} in body: {}", a.body);
     }
     assert!(!a.body.contains('&'), "undecoded entity: {}", a.body);
@@ -244,9 +248,8 @@ fn jsonl_file() {
 #[test]
 fn jsonl_stream_like_stdin() {
     let input = "{\"id\":\"s1\",\"text\":\"甲。\"}\n{\"id\":\"s2\",\"text\":\"乙。\"}";
-    let ids: Vec<String> = read_jsonl(std::io::Cursor::new(input.as_bytes().to_vec()), "<stdin>")
-        .map(|r| r.unwrap().id)
-        .collect();
+    let ids: Vec<String> =
+        read_jsonl(std::io::Cursor::new(input.as_bytes().to_vec()), "<stdin>").map(|r| r.unwrap().id).collect();
     assert_eq!(ids, ["s1", "s2"]);
     // The reader stdin is wrapped in for the CLI is accepted (Send + 'static).
     fn accepts<R: std::io::BufRead + Send + 'static>(_: R) {}
@@ -389,7 +392,8 @@ fn malformed_jsonl_lines() {
 fn over_long_jsonl_line_is_reported_not_buffered() {
     let long = format!("{{\"id\":\"big\",\"text\":\"{}\"}}", "长".repeat(4000));
     let input = format!("{{\"id\":\"a\",\"text\":\"前。\"}}\n{long}\n{{\"id\":\"b\",\"text\":\"后。\"}}\n");
-    let items: Vec<_> = JsonlReader::with_max_line(std::io::Cursor::new(input.into_bytes()), "big.jsonl", 1024).collect();
+    let items: Vec<_> =
+        JsonlReader::with_max_line(std::io::Cursor::new(input.into_bytes()), "big.jsonl", 1024).collect();
     assert_eq!(items.len(), 3);
     assert_eq!(items[0].as_ref().unwrap().id, "a");
     let e = items[1].as_ref().unwrap_err().to_string();

@@ -29,7 +29,8 @@ impl CampaignRules {
     }
 
     fn is_known_name(&self, core: &str) -> bool {
-        self.is_umbrella(core) || self.names.iter().any(|r| r.find(core).map_or(false, |m| m.start() == 0 && m.end() == core.len()))
+        self.is_umbrella(core)
+            || self.names.iter().any(|r| r.find(core).map_or(false, |m| m.start() == 0 && m.end() == core.len()))
     }
 }
 
@@ -58,10 +59,16 @@ impl Campaigns {
     /// The most specific campaign a sentence names (the last before `pos`, else the first), if any.
     fn named_in(&self, text: &Text, si: usize, pos: usize) -> Option<String> {
         let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
-        let here: Vec<&CampaignMention> = self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
+        let here: Vec<&CampaignMention> =
+            self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
         let leaves: Vec<&&CampaignMention> = here
             .iter()
-            .filter(|m| !here.iter().any(|o| o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())))
+            .filter(|m| {
+                !here.iter().any(|o| {
+                    o.label != m.label
+                        && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())
+                })
+            })
             .collect();
         let before = leaves.iter().filter(|m| m.start <= pos).last();
         before.or(leaves.first()).map(|m| m.label.clone())
@@ -103,7 +110,11 @@ fn char_offsets(s: &str) -> Vec<usize> {
 
 /// Campaign names in `chars`: quoted names with a campaign word, quoted names that are campaigns by their
 /// ending, and names the lexicon knows; with the other written forms of each label.
-fn detect(rules: &CampaignRules, lex: &Lexicon, chars: &[char]) -> (Vec<CampaignMention>, HashMap<String, Vec<String>>) {
+fn detect(
+    rules: &CampaignRules,
+    lex: &Lexicon,
+    chars: &[char],
+) -> (Vec<CampaignMention>, HashMap<String, Vec<String>>) {
     let n = chars.len();
     let mut mentions: Vec<CampaignMention> = Vec::new();
     let mut alts: HashMap<String, Vec<String>> = HashMap::new();
@@ -193,7 +204,8 @@ fn detect(rules: &CampaignRules, lex: &Lexicon, chars: &[char]) -> (Vec<Campaign
                 if mentions.iter().any(|x| x.start <= s && e <= x.end + 1 || (s < x.end && x.start < e)) {
                     continue;
                 }
-                let label = caps.name("label").map(|l| l.as_str().to_string()).unwrap_or_else(|| m.as_str().to_string());
+                let label =
+                    caps.name("label").map(|l| l.as_str().to_string()).unwrap_or_else(|| m.as_str().to_string());
                 let mut end = e;
                 if is_umb {
                     if let Some(sfx) = ["专项行动", "行动"].iter().find(|w| at(chars, e, w)) {
@@ -211,7 +223,14 @@ fn detect(rules: &CampaignRules, lex: &Lexicon, chars: &[char]) -> (Vec<Campaign
 }
 
 /// Finds the campaigns of one article.
-pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: &str, orgs: &Orgs, r: Option<&super::dates::RefDate>) -> Campaigns {
+pub fn find_campaigns(
+    rules: &CampaignRules,
+    lex: &Lexicon,
+    text: &Text,
+    title: &str,
+    orgs: &Orgs,
+    r: Option<&super::dates::RefDate>,
+) -> Campaigns {
     let chars = &text.chars;
     let n = chars.len();
     let (mut mentions, mut alts) = detect(rules, lex, chars);
@@ -257,7 +276,8 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
         alt.dedup();
         alt.retain(|a| a != &m.label);
         let si = text.sentence_of(m.start);
-        let organizers: Vec<String> = orgs.subjects.get(si).cloned().flatten().and_then(|l| orgs.agency_of(&l)).into_iter().collect();
+        let organizers: Vec<String> =
+            orgs.subjects.get(si).cloned().flatten().and_then(|l| orgs.agency_of(&l)).into_iter().collect();
         out.push(Campaign {
             label: m.label.clone(),
             alt_labels: alt,
@@ -354,11 +374,19 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
         let ds = super::dates::find_dates(&chars[s..e], r);
         for w in ds.windows(2) {
             let between: String = chars[s + w[0].end..s + w[1].start].iter().collect();
-            if matches!(between.as_str(), "至" | "到" | "-" | "—" | "～") && w[0].date.month.is_some() && w[1].date.month.is_some() {
+            if matches!(between.as_str(), "至" | "到" | "-" | "—" | "～")
+                && w[0].date.month.is_some()
+                && w[1].date.month.is_some()
+            {
                 let (a, b) = (w[0].date, w[1].date);
                 let start = format!("{:04}-{:02}-{:02}", a.year, a.month.unwrap_or(1), a.day.unwrap_or(1));
                 let em = b.month.unwrap_or(12);
-                let end = format!("{:04}-{:02}-{:02}", b.year, em, b.day.unwrap_or_else(|| super::dates::days_in_month(b.year, em)));
+                let end = format!(
+                    "{:04}-{:02}-{:02}",
+                    b.year,
+                    em,
+                    b.day.unwrap_or_else(|| super::dates::days_in_month(b.year, em))
+                );
                 if start <= end {
                     c.period_start = Some(start);
                     c.period_end = Some(end);
@@ -380,7 +408,10 @@ pub fn find_campaigns(rules: &CampaignRules, lex: &Lexicon, text: &Text, title: 
     let lead_end = text.sentences.iter().filter(|(s, e)| e - s >= 20).nth(2).map_or(n, |s| s.1);
     let main = main.map(|m| {
         out.iter()
-            .find(|c| c.part_of.as_deref() == Some(m.as_str()) && mentions.iter().any(|x| !x.weak && x.label == c.label && x.start < lead_end))
+            .find(|c| {
+                c.part_of.as_deref() == Some(m.as_str())
+                    && mentions.iter().any(|x| !x.weak && x.label == c.label && x.start < lead_end)
+            })
             .map(|c| c.label.clone())
             .unwrap_or(m)
     });

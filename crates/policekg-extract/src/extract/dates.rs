@@ -79,12 +79,19 @@ pub fn infer_year(chars: &[char]) -> Option<i32> {
     let mut best: Option<i32> = None;
     let mut i = 0;
     while i + 4 <= chars.len() {
-        if (i == 0 || !is_digit(chars[i - 1])) && (0..4).all(|k| is_digit(chars[i + k])) && chars.get(i + 4).map_or(true, |c| !is_digit(*c)) {
+        if (i == 0 || !is_digit(chars[i - 1]))
+            && (0..4).all(|k| is_digit(chars[i + k]))
+            && chars.get(i + 4).map_or(true, |c| !is_digit(*c))
+        {
             let y: i32 = chars[i..i + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
             let after = chars.get(i + 4).copied();
             let before = if i > 0 { Some(chars[i - 1]) } else { None };
-            let year_like = after == Some('年') || before.map_or(false, |c| c == '-' || c == '－' || super::text::is_han(c));
-            if (2000..=2099).contains(&y) && year_like && !matches!(after, Some('元' | '人' | '名' | '起' | '个' | '万' | '条' | '张')) {
+            let year_like =
+                after == Some('年') || before.map_or(false, |c| c == '-' || c == '－' || super::text::is_han(c));
+            if (2000..=2099).contains(&y)
+                && year_like
+                && !matches!(after, Some('元' | '人' | '名' | '起' | '个' | '万' | '条' | '张'))
+            {
                 best = Some(best.map_or(y, |b| b.max(y)));
             }
             i += 4;
@@ -141,7 +148,9 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
     let mut i = 0;
     while i < n {
         // Relative day words.
-        for (w, next) in [("次日", true), ("翌日", true), ("第二天", true), ("当天", false), ("当日", false), ("当晚", false)] {
+        for (w, next) in
+            [("次日", true), ("翌日", true), ("第二天", true), ("当天", false), ("当日", false), ("当晚", false)]
+        {
             if at(chars, i, w) {
                 if let Some(prev) = out.last().map(|m| m.date) {
                     if prev.day.is_some() {
@@ -167,7 +176,11 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
         } else if at(chars, j, "去年") {
             year = Some(r.year - 1);
             j += 2;
-        } else if (i == 0 || !is_digit(chars[i - 1])) && j + 5 <= n && (0..4).all(|k| is_digit(chars[j + k])) && chars[j + 4] == '年' {
+        } else if (i == 0 || !is_digit(chars[i - 1]))
+            && j + 5 <= n
+            && (0..4).all(|k| is_digit(chars[j + k]))
+            && chars[j + 4] == '年'
+        {
             year = Some(chars[j..j + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32));
             j += 5;
         }
@@ -176,7 +189,9 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
             continue;
         }
         if let Some((m, e)) = read_int(chars, j, 2) {
-            if e < n && chars[e] == '月' && (1..=12).contains(&m) && !at(chars, e + 1, "份") || (e < n && chars[e] == '月' && (1..=12).contains(&m) && year.is_some()) {
+            if e < n && chars[e] == '月' && (1..=12).contains(&m) && !at(chars, e + 1, "份")
+                || (e < n && chars[e] == '月' && (1..=12).contains(&m) && year.is_some())
+            {
                 let mut k = e + 1;
                 let mut day = None;
                 if let Some((d, e2)) = read_int(chars, k, 2) {
@@ -220,7 +235,11 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
         } else if at(chars, j, "去年") {
             year -= 1;
             j += 2;
-        } else if j + 5 <= n && (0..4).all(|k| is_digit(chars[j + k])) && chars[j + 4] == '年' && (j == 0 || !is_digit(chars[j - 1])) {
+        } else if j + 5 <= n
+            && (0..4).all(|k| is_digit(chars[j + k]))
+            && chars[j + 4] == '年'
+            && (j == 0 || !is_digit(chars[j - 1]))
+        {
             year = chars[j..j + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
             j += 5;
         }
@@ -235,7 +254,10 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
             if at(chars, j, &q1) || at(chars, j, &q2) {
                 let m1 = 3 * k as u32 + 1;
                 let m3 = m1 + 2;
-                return Some((format!("{year:04}-{m1:02}-01"), Some(format!("{year:04}-{m3:02}-{:02}", days_in_month(year, m3)))));
+                return Some((
+                    format!("{year:04}-{m1:02}-01"),
+                    Some(format!("{year:04}-{m3:02}-{:02}", days_in_month(year, m3))),
+                ));
             }
         }
         if at(chars, j, "下半年") {
@@ -252,7 +274,11 @@ pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Optio
                 }
                 if k < n && matches!(chars[k], '至' | '-' | '—' | '～' | '~' | '到') {
                     if let Some((m2, e2)) = read_int(chars, k + 1, 2) {
-                        if at(chars, e2, "月") && (1..=12).contains(&m1) && (m1..=12).contains(&m2) && !at(chars, e2 + 1, "份") {
+                        if at(chars, e2, "月")
+                            && (1..=12).contains(&m1)
+                            && (m1..=12).contains(&m2)
+                            && !at(chars, e2 + 1, "份")
+                        {
                             // 1至2月 followed by a day (1月1日至2月3日) is not a month range.
                             if !(e2 + 1 < n && is_digit(chars[e2 + 1])) {
                                 return Some((
@@ -315,12 +341,24 @@ mod tests {
     #[test]
     fn periods() {
         let r = parse_iso("2022-03-02").unwrap();
-        assert_eq!(find_period(&chars("1至2月，全市公安机关"), Some(&r)), Some(("2022-01-01".into(), Some("2022-02-28".into()))));
-        assert_eq!(find_period(&chars("今年1-5月，全省"), Some(&r)), Some(("2022-01-01".into(), Some("2022-05-31".into()))));
+        assert_eq!(
+            find_period(&chars("1至2月，全市公安机关"), Some(&r)),
+            Some(("2022-01-01".into(), Some("2022-02-28".into())))
+        );
+        assert_eq!(
+            find_period(&chars("今年1-5月，全省"), Some(&r)),
+            Some(("2022-01-01".into(), Some("2022-05-31".into())))
+        );
         assert_eq!(find_period(&chars("今年以来，全市"), Some(&r)).map(|p| p.0), Some("2022-01-01".into()));
         assert_eq!(find_period(&chars("全市公安机关抓获"), Some(&r)), None);
-        assert_eq!(find_period(&chars("今年一季度，全市"), Some(&r)), Some(("2022-01-01".into(), Some("2022-03-31".into()))));
-        assert_eq!(find_period(&chars("2021年第三季度"), Some(&r)), Some(("2021-07-01".into(), Some("2021-09-30".into()))));
+        assert_eq!(
+            find_period(&chars("今年一季度，全市"), Some(&r)),
+            Some(("2022-01-01".into(), Some("2022-03-31".into())))
+        );
+        assert_eq!(
+            find_period(&chars("2021年第三季度"), Some(&r)),
+            Some(("2021-07-01".into(), Some("2021-09-30".into())))
+        );
         let r = parse_iso("2024-03-02").unwrap();
         assert_eq!(find_period(&chars("1至2月"), Some(&r)).unwrap().1, Some("2024-02-29".into()));
     }

@@ -13,11 +13,18 @@ fn ev(out: &mut String, e: &Evidence) {
 pub fn explain(article: &Article, x: &Extraction) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}", article.title.as_deref().unwrap_or(&article.id));
-    let _ = writeln!(out, "id: {}   date: {}   chars: {}", article.id, article.date.as_deref().unwrap_or("unknown"), article.body.chars().count());
+    let _ = writeln!(
+        out,
+        "id: {}   date: {}   chars: {}",
+        article.id,
+        article.date.as_deref().unwrap_or("unknown"),
+        article.body.chars().count()
+    );
     let _ = writeln!(out, "\n## Agencies ({})", x.agencies.len());
     for a in &x.agencies {
         let mentioned = if a.evidence.is_empty() { " (implied: parent of one named)" } else { "" };
-        let _ = writeln!(out, "  {} [{:?}] parent: {}{}", a.label, a.level, a.parent.as_deref().unwrap_or("-"), mentioned);
+        let _ =
+            writeln!(out, "  {} [{:?}] parent: {}{}", a.label, a.level, a.parent.as_deref().unwrap_or("-"), mentioned);
         if !a.alt_labels.is_empty() {
             let _ = writeln!(out, "      also: {}", a.alt_labels.join(", "));
         }
@@ -34,7 +41,13 @@ pub fn explain(article: &Article, x: &Extraction) -> String {
     }
     let _ = writeln!(out, "\n## Campaigns ({})", x.campaigns.len());
     for c in &x.campaigns {
-        let _ = writeln!(out, "  {} part of: {}  organizers: {}", c.label, c.part_of.as_deref().unwrap_or("-"), c.organizers.join(", "));
+        let _ = writeln!(
+            out,
+            "  {} part of: {}  organizers: {}",
+            c.label,
+            c.part_of.as_deref().unwrap_or("-"),
+            c.organizers.join(", ")
+        );
         if !c.alt_labels.is_empty() {
             let _ = writeln!(out, "      also: {}", c.alt_labels.join(", "));
         }
@@ -87,7 +100,13 @@ pub fn explain(article: &Article, x: &Extraction) -> String {
     }
     let _ = writeln!(out, "\n## Places ({})", x.places.len());
     for p in &x.places {
-        let _ = writeln!(out, "  {} {} within {}", p.label, p.adcode.as_deref().unwrap_or("-"), p.within.as_deref().unwrap_or("-"));
+        let _ = writeln!(
+            out,
+            "  {} {} within {}",
+            p.label,
+            p.adcode.as_deref().unwrap_or("-"),
+            p.within.as_deref().unwrap_or("-")
+        );
     }
     out
 }

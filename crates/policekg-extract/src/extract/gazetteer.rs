@@ -42,7 +42,73 @@ pub fn is_municipality(code: &str) -> bool {
 }
 
 /// Full names too common as words to be read as places on their own (城区, 新区 ...).
-const GENERIC: &[&str] = &["公安", "全州", "城区", "郊区", "矿区", "新区", "东区", "西区", "南区", "北区", "市中区", "市辖区", "开发区", "高新区", "新城区", "老城区", "城中区", "城关区", "中区", "城东", "城西", "城南", "城北", "和平", "新华", "长安", "平安", "永安", "太平", "前进", "红旗", "胜利", "东方", "阳光", "城市", "中山", "民主", "友谊", "向阳", "新兴", "团结", "建设", "解放", "人民", "文化", "青年", "工农", "光明", "东山", "西山", "南山", "北山", "海城", "江南", "江城", "白云", "城中", "中心", "开发", "大同", "新市", "安全", "和谐", "普通", "江北"];
+const GENERIC: &[&str] = &[
+    "公安",
+    "全州",
+    "城区",
+    "郊区",
+    "矿区",
+    "新区",
+    "东区",
+    "西区",
+    "南区",
+    "北区",
+    "市中区",
+    "市辖区",
+    "开发区",
+    "高新区",
+    "新城区",
+    "老城区",
+    "城中区",
+    "城关区",
+    "中区",
+    "城东",
+    "城西",
+    "城南",
+    "城北",
+    "和平",
+    "新华",
+    "长安",
+    "平安",
+    "永安",
+    "太平",
+    "前进",
+    "红旗",
+    "胜利",
+    "东方",
+    "阳光",
+    "城市",
+    "中山",
+    "民主",
+    "友谊",
+    "向阳",
+    "新兴",
+    "团结",
+    "建设",
+    "解放",
+    "人民",
+    "文化",
+    "青年",
+    "工农",
+    "光明",
+    "东山",
+    "西山",
+    "南山",
+    "北山",
+    "海城",
+    "江南",
+    "江城",
+    "白云",
+    "城中",
+    "中心",
+    "开发",
+    "大同",
+    "新市",
+    "安全",
+    "和谐",
+    "普通",
+    "江北",
+];
 
 impl Gazetteer {
     pub fn parse(text: &str) -> Result<Gazetteer, super::lexicon::LexiconError> {
@@ -56,7 +122,11 @@ impl Gazetteer {
                 "prefecture" => Level::Prefecture,
                 "county" => Level::County,
                 other => {
-                    return Err(super::lexicon::LexiconError { file: "gbt2260.tsv".into(), line: *line, reason: format!("unknown level {other:?}") })
+                    return Err(super::lexicon::LexiconError {
+                        file: "gbt2260.tsv".into(),
+                        line: *line,
+                        reason: format!("unknown level {other:?}"),
+                    })
                 }
             };
             index.insert(f[0].to_string(), divisions.len());

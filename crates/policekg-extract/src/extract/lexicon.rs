@@ -31,7 +31,12 @@ impl std::fmt::Display for LexiconError {
 /// The data rows of a tab-separated lexicon: `(line number, fields)`, comments and blank lines skipped.
 /// Every row must have exactly `ncols` non-empty fields, and the second field (if `tags` is given) must be
 /// one of `tags`.
-pub fn rows<'a>(file: &str, text: &'a str, ncols: usize, tags: Option<&[&str]>) -> Result<Vec<(usize, Vec<&'a str>)>, LexiconError> {
+pub fn rows<'a>(
+    file: &str,
+    text: &'a str,
+    ncols: usize,
+    tags: Option<&[&str]>,
+) -> Result<Vec<(usize, Vec<&'a str>)>, LexiconError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -57,19 +62,67 @@ pub fn rows<'a>(file: &str, text: &'a str, ncols: usize, tags: Option<&[&str]>) 
 }
 
 pub const CUE_TAGS: &[&str] = &[
-    "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze",
-    "recover", "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "rise", "fall", "yoy", "pop",
-    "share", "fugitive", "gang", "den", "account", "dispute", "hazard", "family", "case", "person", "police", "skip",
-    "time", "plain", "pursue", "nonpolice", "investigate",
+    "solve",
+    "report",
+    "arrest",
+    "detain",
+    "punish",
+    "dismantle",
+    "seize",
+    "involve",
+    "intercept",
+    "stop",
+    "freeze",
+    "recover",
+    "control",
+    "warn",
+    "dissuade",
+    "resolve",
+    "rectify",
+    "rescue",
+    "prevent",
+    "rise",
+    "fall",
+    "yoy",
+    "pop",
+    "share",
+    "fugitive",
+    "gang",
+    "den",
+    "account",
+    "dispute",
+    "hazard",
+    "family",
+    "case",
+    "person",
+    "police",
+    "skip",
+    "time",
+    "plain",
+    "pursue",
+    "nonpolice",
+    "investigate",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[
-    "national", "province", "city", "county", "last-province", "last-city", "last-county", "region", "scope-city", "scope-province",
-    "scope-county", "scope-region", "actor",
+    "national",
+    "province",
+    "city",
+    "county",
+    "last-province",
+    "last-city",
+    "last-county",
+    "region",
+    "scope-city",
+    "scope-province",
+    "scope-county",
+    "scope-region",
+    "actor",
 ];
 pub const SUFFIX_TAGS: &[&str] = &["ministry", "department", "bureau", "branch", "organ", "relative"];
 pub const CAMPAIGN_TAGS: &[&str] = &["umbrella", "name", "suffix", "tail", "parent", "not"];
-pub const UNIT_CODES: &[&str] = &["case", "person", "person-time", "group", "den", "item", "account", "gram", "CNY", "percent", "other", "*"];
+pub const UNIT_CODES: &[&str] =
+    &["case", "person", "person-time", "group", "den", "item", "account", "gram", "CNY", "percent", "other", "*"];
 
 /// What a classifier gives: a fixed unit or one the noun decides, and a factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +189,14 @@ fn lens_desc<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<usize> {
 
 impl Lexicon {
     /// Parses the given lexicon texts (the shipped ones are [`Lexicon::builtin`]).
-    pub fn parse(classifiers: &str, cues: &str, unit_kinds: &str, refs: &str, campaigns: &str, crimes: &str) -> Result<Lexicon, LexiconError> {
+    pub fn parse(
+        classifiers: &str,
+        cues: &str,
+        unit_kinds: &str,
+        refs: &str,
+        campaigns: &str,
+        crimes: &str,
+    ) -> Result<Lexicon, LexiconError> {
         Lexicon::parse_all(classifiers, cues, unit_kinds, refs, campaigns, crimes, AGENCY_SUFFIXES)
     }
 
@@ -153,9 +213,17 @@ impl Lexicon {
         let mut cl = HashMap::new();
         for (line, f) in rows("classifiers.tsv", classifiers, 3, None)? {
             if !UNIT_CODES.contains(&f[1]) {
-                return Err(LexiconError { file: "classifiers.tsv".into(), line, reason: format!("unknown unit {:?}", f[1]) });
+                return Err(LexiconError {
+                    file: "classifiers.tsv".into(),
+                    line,
+                    reason: format!("unknown unit {:?}", f[1]),
+                });
             }
-            let factor: u128 = f[2].parse().map_err(|_| LexiconError { file: "classifiers.tsv".into(), line, reason: format!("bad factor {:?}", f[2]) })?;
+            let factor: u128 = f[2].parse().map_err(|_| LexiconError {
+                file: "classifiers.tsv".into(),
+                line,
+                reason: format!("bad factor {:?}", f[2]),
+            })?;
             cl.insert(f[0].to_string(), Classifier { unit: unit_from_code(f[1]), factor });
         }
         let mut cue = HashMap::new();
@@ -167,8 +235,10 @@ impl Lexicon {
             .map(|(_, f)| (f[0].to_string(), f[1] == "bare"))
             .collect();
         uk.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-        let mut ar: Vec<(String, &'static str)> =
-            rows("agency_refs.tsv", refs, 2, Some(REF_TAGS))?.into_iter().map(|(_, f)| (f[0].to_string(), static_tag(REF_TAGS, f[1]))).collect();
+        let mut ar: Vec<(String, &'static str)> = rows("agency_refs.tsv", refs, 2, Some(REF_TAGS))?
+            .into_iter()
+            .map(|(_, f)| (f[0].to_string(), static_tag(REF_TAGS, f[1])))
+            .collect();
         ar.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         let mut lex = Lexicon {
             cue_first: cue.keys().filter_map(|k| k.chars().next()).collect(),
@@ -188,14 +258,20 @@ impl Lexicon {
             crime_types: vec![],
             agency_suffixes: vec![],
         };
-        let mut sfx: Vec<(String, &'static str)> =
-            rows("agency_suffixes.tsv", suffixes, 2, Some(SUFFIX_TAGS))?.into_iter().map(|(_, f)| (f[0].to_string(), static_tag(SUFFIX_TAGS, f[1]))).collect();
+        let mut sfx: Vec<(String, &'static str)> = rows("agency_suffixes.tsv", suffixes, 2, Some(SUFFIX_TAGS))?
+            .into_iter()
+            .map(|(_, f)| (f[0].to_string(), static_tag(SUFFIX_TAGS, f[1])))
+            .collect();
         sfx.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         lex.agency_suffixes = sfx;
         for (line, f) in rows("campaigns.tsv", campaigns, 2, Some(CAMPAIGN_TAGS))? {
             let v = f[0].to_string();
             if matches!(f[1], "umbrella" | "name") && regex::Regex::new(&v).is_err() {
-                return Err(LexiconError { file: "campaigns.tsv".into(), line, reason: format!("bad regular expression {v:?}") });
+                return Err(LexiconError {
+                    file: "campaigns.tsv".into(),
+                    line,
+                    reason: format!("bad regular expression {v:?}"),
+                });
             }
             match f[1] {
                 "umbrella" => lex.campaign_umbrella.push(v),
@@ -206,17 +282,22 @@ impl Lexicon {
                 _ => lex.campaign_not.push(v),
             }
         }
-        for list in [&mut lex.campaign_suffix, &mut lex.campaign_tail, &mut lex.campaign_not, &mut lex.campaign_parent] {
+        for list in [&mut lex.campaign_suffix, &mut lex.campaign_tail, &mut lex.campaign_not, &mut lex.campaign_parent]
+        {
             list.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
         }
-        let mut ct: Vec<(String, String)> = rows("crime_types.tsv", crimes, 2, None)?.into_iter().map(|(_, f)| (f[0].to_string(), f[1].to_string())).collect();
+        let mut ct: Vec<(String, String)> = rows("crime_types.tsv", crimes, 2, None)?
+            .into_iter()
+            .map(|(_, f)| (f[0].to_string(), f[1].to_string()))
+            .collect();
         ct.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         lex.crime_types = ct;
         Ok(lex)
     }
 
     pub fn builtin() -> Lexicon {
-        Lexicon::parse_all(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES, AGENCY_SUFFIXES).unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
+        Lexicon::parse_all(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES, AGENCY_SUFFIXES)
+            .unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
     }
 
     /// The longest classifier at `pos`: (text length, classifier, text).
@@ -305,7 +386,13 @@ mod tests {
             // Keys are unique, except in campaigns.tsv where one word may carry several tags.
             let keys: Vec<String> = lines
                 .iter()
-                .map(|l| if name == "campaigns.tsv" { l.to_string() } else { l.split('\t').next().unwrap_or("").to_string() })
+                .map(|l| {
+                    if name == "campaigns.tsv" {
+                        l.to_string()
+                    } else {
+                        l.split('\t').next().unwrap_or("").to_string()
+                    }
+                })
                 .collect();
             let mut dedup = keys.clone();
             dedup.dedup();
@@ -327,7 +414,15 @@ mod tests {
 
     #[test]
     fn tiny_inline_lexicon() {
-        let lex = Lexicon::parse("起\tcase\t1\n起码\tother\t1\n", "破获\tsolve\n", "派出所\tnamed\n", "市局\tcity\n", "行动\tsuffix\n", "盗窃\t盗窃\n").unwrap();
+        let lex = Lexicon::parse(
+            "起\tcase\t1\n起码\tother\t1\n",
+            "破获\tsolve\n",
+            "派出所\tnamed\n",
+            "市局\tcity\n",
+            "行动\tsuffix\n",
+            "盗窃\t盗窃\n",
+        )
+        .unwrap();
         let chars: Vec<char> = "起码".chars().collect();
         assert_eq!(lex.classifier_at(&chars, 0).unwrap().0, 2);
         assert_eq!(lex.crime_type("破获盗窃案"), Some("盗窃".into()));

@@ -44,11 +44,16 @@ impl Extractor {
     }
 
     pub fn extract(&self, article: &Article) -> Extraction {
-        let simplified = if article.simplified.chars().count() == article.body.chars().count() { &article.simplified } else { &article.body };
+        let simplified = if article.simplified.chars().count() == article.body.chars().count() {
+            &article.simplified
+        } else {
+            &article.body
+        };
         let text = text::Text::new(&article.body, simplified);
         // A Traditional title is read in Simplified script, like the body.
         let title = article.title.clone().unwrap_or_default();
-        let title = if article.simplified != article.body { crate::ingest::script::to_simplified_chars(&title) } else { title };
+        let title =
+            if article.simplified != article.body { crate::ingest::script::to_simplified_chars(&title) } else { title };
         let refdate = article.date.as_deref().and_then(dates::parse_iso).or_else(|| {
             let mut all: Vec<char> = title.chars().collect();
             all.extend(text.chars.iter());
@@ -56,9 +61,14 @@ impl Extractor {
         });
         // The title is read in Simplified script too when the body is Traditional: use the body's
         // first line as a fallback title.
-        let title = if title.is_empty() { text.sentences.first().map(|&(s, e)| text.slice(s, e)).unwrap_or_default() } else { title };
+        let title = if title.is_empty() {
+            text.sentences.first().map(|&(s, e)| text.slice(s, e)).unwrap_or_default()
+        } else {
+            title
+        };
         let mut orgs = orgs::find_orgs(&self.gazetteer, &self.lexicon, &text, &title);
-        let camps = campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs, refdate.as_ref());
+        let camps =
+            campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs, refdate.as_ref());
         let ops = operations::find_operations(&self.lexicon, &text, &orgs, &camps, refdate.as_ref());
         let op_sentences: Vec<usize> = ops.iter().map(|(_, s)| *s).collect();
         let mut operations: Vec<crate::Operation> = ops.into_iter().map(|(o, _)| o).collect();

@@ -86,7 +86,8 @@ pub struct Number {
     pub chinese: bool,
 }
 
-const PREFIXES: &[(&str, bool)] = &[("超过", true), ("近", true), ("约", true), ("超", true), ("逾", true), ("达", false), ("共", false)];
+const PREFIXES: &[(&str, bool)] =
+    &[("超过", true), ("近", true), ("约", true), ("超", true), ("逾", true), ("达", false), ("共", false)];
 
 fn digit(c: char) -> Option<u32> {
     match c {
@@ -176,7 +177,9 @@ fn parse_arabic(chars: &[char], pos: usize) -> Option<(Dec, usize)> {
             mant = mant.saturating_mul(10).saturating_add(d as u128);
             any = true;
             i += 1;
-        } else if chars[i] == ',' && any && (1..=3).all(|k| chars.get(i + k).and_then(|c| digit(*c)).is_some())
+        } else if chars[i] == ','
+            && any
+            && (1..=3).all(|k| chars.get(i + k).and_then(|c| digit(*c)).is_some())
             && chars.get(i + 4).and_then(|c| digit(*c)).is_none()
         {
             i += 1;
@@ -212,7 +215,11 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
     for (p, approx) in PREFIXES {
         if super::text::at(chars, i, p) {
             let after = i + p.chars().count();
-            if after < chars.len() && (digit(chars[after]).is_some() || cn_digit(chars[after]).is_some() || cn_unit(chars[after]).is_some()) {
+            if after < chars.len()
+                && (digit(chars[after]).is_some()
+                    || cn_digit(chars[after]).is_some()
+                    || cn_unit(chars[after]).is_some())
+            {
                 approximate |= *approx;
                 i = after;
                 break;
@@ -384,7 +391,8 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for s in ["", "万", "亿亿亿", "9999999999999999999999999999999999999999999亿", "1.", ".5", "十十十", "零零"] {
+        for s in ["", "万", "亿亿亿", "9999999999999999999999999999999999999999999亿", "1.", ".5", "十十十", "零零"]
+        {
             let chars: Vec<char> = s.chars().collect();
             for i in 0..=chars.len() {
                 let _ = parse_number(&chars, i);

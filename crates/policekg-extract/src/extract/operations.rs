@@ -8,7 +8,26 @@ use super::text::{at, Text};
 use crate::Operation;
 
 /// Verbs of a concrete police action.
-const ACTIONS: &[&str] = &["抓获", "抓捕", "控制", "破获", "侦破", "捣毁", "打掉", "摧毁", "端掉", "收网", "查获", "缴获", "告破", "解救", "擒获", "抓捕归案", "缉拿", "查处"];
+const ACTIONS: &[&str] = &[
+    "抓获",
+    "抓捕",
+    "控制",
+    "破获",
+    "侦破",
+    "捣毁",
+    "打掉",
+    "摧毁",
+    "端掉",
+    "收网",
+    "查获",
+    "缴获",
+    "告破",
+    "解救",
+    "擒获",
+    "抓捕归案",
+    "缉拿",
+    "查处",
+];
 /// A span of time between the date and the action: the action is not of that date.
 const ELAPSED: &[&str] = &["经过", "历时", "经过近", "此后", "随后数", "多月", "半年"];
 
@@ -16,7 +35,10 @@ fn usable(chars: &[char], m: &DateMention) -> bool {
     let range_end = m.start > 0 && matches!(chars[m.start - 1], '至' | '-' | '到' | '—' | '～' | '~');
     // 1月至9月 is a period; 10月26日至28日 is an action of some days (dated by its first).
     let range_start = ["至", "到", "-"].iter().any(|w| at(chars, m.end, w)) && m.date.day.is_none();
-    !range_end && !range_start && m.date.month.is_some() && !["以来", "期间", "份以来", "底", "以后", "以前", "前"].iter().any(|w| at(chars, m.end, w))
+    !range_end
+        && !range_start
+        && m.date.month.is_some()
+        && !["以来", "期间", "份以来", "底", "以后", "以前", "前"].iter().any(|w| at(chars, m.end, w))
 }
 
 /// Where an action took place: the most specific division written in full in its sentence after 在/于/赴/到
@@ -53,7 +75,13 @@ pub fn location(g: &super::gazetteer::Gazetteer, text: &Text, s: usize, e: usize
     best
 }
 
-pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Operation, usize)> {
+pub fn find_operations(
+    lex: &super::lexicon::Lexicon,
+    text: &Text,
+    orgs: &Orgs,
+    camps: &Campaigns,
+    r: Option<&RefDate>,
+) -> Vec<(Operation, usize)> {
     let chars = &text.chars;
     let dates: Vec<DateMention> = find_dates(chars, r).into_iter().filter(|m| usable(chars, m)).collect();
     let mut out: Vec<(Operation, usize)> = Vec::new();
@@ -61,7 +89,11 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
         // The first action verb of the sentence.
         // Read with the cue lexicon, so that no verb is read inside another word (巡查获取).
         let tokens = super::outcomes::cues_in(lex, chars, s, e);
-        let Some(tok) = tokens.iter().find(|c| ACTIONS.iter().any(|w| w.chars().count() == c.len && at(chars, c.pos, w))) else { continue };
+        let Some(tok) =
+            tokens.iter().find(|c| ACTIONS.iter().any(|w| w.chars().count() == c.len && at(chars, c.pos, w)))
+        else {
+            continue;
+        };
         let vpos = tok.pos;
         let verb = ACTIONS.iter().find(|w| w.chars().count() == tok.len && at(chars, vpos, w)).copied().unwrap_or("");
         // A suspect's own deeds (交代, 供述) are not police actions.
@@ -79,7 +111,9 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
             if si == 0 || text.paragraph_of.get(si - 1) != text.paragraph_of.get(si) {
                 return None;
             }
-            if (s..vpos).any(|p| ELAPSED.iter().any(|w| at(chars, p, w))) || dates.iter().any(|m| m.start >= s && m.start < e) {
+            if (s..vpos).any(|p| ELAPSED.iter().any(|w| at(chars, p, w)))
+                || dates.iter().any(|m| m.start >= s && m.start < e)
+            {
                 return None;
             }
             let (ps, pe) = text.sentences[si - 1];
@@ -96,14 +130,17 @@ pub fn find_operations(lex: &super::lexicon::Lexicon, text: &Text, orgs: &Orgs, 
             continue;
         }
         let short = actor.clone();
-        out.push((Operation {
-            label: format!("{iso} {short} {verb}"),
-            date: Some(iso),
-            conducted_by: vec![actor],
-            part_of: camps.in_scope(text, vpos),
-            location: None,
-            evidence: text.evidence(s, e),
-        }, si));
+        out.push((
+            Operation {
+                label: format!("{iso} {short} {verb}"),
+                date: Some(iso),
+                conducted_by: vec![actor],
+                part_of: camps.in_scope(text, vpos),
+                location: None,
+                evidence: text.evidence(s, e),
+            },
+            si,
+        ));
     }
     out
 }
@@ -138,7 +175,10 @@ mod tests {
         );
         assert_eq!(
             got,
-            vec![("2023-03-03".to_string(), "长沙市公安局岳麓区分局".to_string()), ("2023-04-10".to_string(), "长沙市公安局".to_string())]
+            vec![
+                ("2023-03-03".to_string(), "长沙市公安局岳麓区分局".to_string()),
+                ("2023-04-10".to_string(), "长沙市公安局".to_string())
+            ]
         );
     }
 

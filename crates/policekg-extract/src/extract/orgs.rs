@@ -50,10 +50,56 @@ fn level_rank(l: AgencyLevel) -> u8 {
     }
 }
 
-const STOP_CHARS: &str = "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
+const STOP_CHARS: &str =
+    "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
 /// Stop chars that also occur inside unit names.
 const WEAK_STOPS: &str = "经和与及原其共有以至由";
-const STOP_WORDS: &[&str] = &["附近", "就近", "所在地", "相关", "有关", "多个", "多家", "全部", "所有", "其他", "立即", "迅速", "随即", "协调", "组建", "成立", "依托", "联合", "会同", "抽调", "设立", "牵头", "全市", "全省", "全县", "各级", "我们", "民警", "警力", "全体", "通过", "推动", "推进", "建立", "指导", "支持", "所属", "下属", "辖区", "当地", "属地", "基层", "充分", "发挥"];
+const STOP_WORDS: &[&str] = &[
+    "附近",
+    "就近",
+    "所在地",
+    "相关",
+    "有关",
+    "多个",
+    "多家",
+    "全部",
+    "所有",
+    "其他",
+    "立即",
+    "迅速",
+    "随即",
+    "协调",
+    "组建",
+    "成立",
+    "依托",
+    "联合",
+    "会同",
+    "抽调",
+    "设立",
+    "牵头",
+    "全市",
+    "全省",
+    "全县",
+    "各级",
+    "我们",
+    "民警",
+    "警力",
+    "全体",
+    "通过",
+    "推动",
+    "推进",
+    "建立",
+    "指导",
+    "支持",
+    "所属",
+    "下属",
+    "辖区",
+    "当地",
+    "属地",
+    "基层",
+    "充分",
+    "发挥",
+];
 
 impl Orgs {
     pub fn add_place(&mut self, g: &Gazetteer, div: usize) -> String {
@@ -86,14 +132,30 @@ impl Orgs {
         };
         let jurisdiction = Some(self.add_place(g, div));
         let alt_labels = g.organ_alts(div);
-        self.insert_agency(Agency { label: label.clone(), level, parent, jurisdiction, alt_labels, evidence: vec![], mentioned: false });
+        self.insert_agency(Agency {
+            label: label.clone(),
+            level,
+            parent,
+            jurisdiction,
+            alt_labels,
+            evidence: vec![],
+            mentioned: false,
+        });
         label
     }
 
     fn national(&mut self) -> String {
         let label = "公安部".to_string();
         if !self.agency_index.contains_key(&label) {
-            self.insert_agency(Agency { label: label.clone(), level: AgencyLevel::National, parent: None, jurisdiction: None, alt_labels: vec![], evidence: vec![], mentioned: false });
+            self.insert_agency(Agency {
+                label: label.clone(),
+                level: AgencyLevel::National,
+                parent: None,
+                jurisdiction: None,
+                alt_labels: vec![],
+                evidence: vec![],
+                mentioned: false,
+            });
         }
         label
     }
@@ -170,7 +232,9 @@ impl Orgs {
             if opens_paragraph && text.paragraph_of.get(k).copied() == para {
                 let (ss, se) = text.sentences[k];
                 let head = &text.chars[ss..se.min(ss + 16)];
-                let summary = ["据统计", "统计显示", "今年以来", "截至", "截止"].iter().any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)))
+                let summary = ["据统计", "统计显示", "今年以来", "截至", "截止"]
+                    .iter()
+                    .any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)))
                     || ["以来"].iter().any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)));
                 if summary && self.main.is_some() {
                     return self.main.clone();
@@ -189,7 +253,13 @@ impl Orgs {
 }
 
 /// Finds the chain of places ending at `end` (湖北省鄂州市, 深圳宝安): divisions outermost first.
-fn place_chain(g: &Gazetteer, chars: &[char], end: usize, city: Option<usize>, province: Option<usize>) -> (usize, Vec<usize>) {
+fn place_chain(
+    g: &Gazetteer,
+    chars: &[char],
+    end: usize,
+    city: Option<usize>,
+    province: Option<usize>,
+) -> (usize, Vec<usize>) {
     let mut names: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut p = end;
     while p >= 2 {
@@ -243,7 +313,11 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
             if let Some((e, cands)) = hits.into_iter().next() {
                 let d = g.choose(cands, None, None);
                 let name_len = e - i;
-                if cands.len() == 1 && g.divisions[d].level == Level::County && name_len >= 3 && g.divisions[d].name.chars().count() == name_len {
+                if cands.len() == 1
+                    && g.divisions[d].level == Level::County
+                    && name_len >= 3
+                    && g.divisions[d].name.chars().count() == name_len
+                {
                     let en = county.entry(d).or_insert((0, offset + i));
                     en.0 += weight;
                     if weight > 1 {
@@ -267,7 +341,9 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
     };
     scan(title, 3, 0);
     scan(chars, 1, title.len());
-    let best = |m: &HashMap<usize, (usize, usize)>| m.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0))).map(|(k, _)| *k);
+    let best = |m: &HashMap<usize, (usize, usize)>| {
+        m.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0))).map(|(k, _)| *k)
+    };
     let city = best(&pref);
     let province = city.map(|c| g.province_of(c)).or_else(|| best(&prov));
     // The article's county: named in the title, or named as often as its city.
@@ -328,11 +404,12 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
             e.0 += 1;
         }
     }
-    o.main = title_mentions
-        .iter()
-        .find(|l| o.agency_index.contains_key(*l))
-        .cloned()
-        .or_else(|| counts.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0))).map(|(l, _)| l.to_string()));
+    o.main = title_mentions.iter().find(|l| o.agency_index.contains_key(*l)).cloned().or_else(|| {
+        counts
+            .iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(b.0.cmp(a.0)))
+            .map(|(l, _)| l.to_string())
+    });
     // Units.
     find_units(g, lex, text, &mut o);
     o.mentions.sort_by_key(|m| (m.start, m.end));
@@ -363,7 +440,9 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
     let n = chars.len();
     let mut i = 0;
     while i < n {
-        let Some((anchor, tag)) = lex.agency_suffixes.iter().find(|(a, _)| super::text::at(chars, i, a)).map(|(a, t)| (a, *t)) else {
+        let Some((anchor, tag)) =
+            lex.agency_suffixes.iter().find(|(a, _)| super::text::at(chars, i, a)).map(|(a, t)| (a, *t))
+        else {
             i += 1;
             continue;
         };
@@ -388,7 +467,10 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 // 温州市公安局鹿城区分局, 浙江省杭州市公安局西湖区分局.
                 if let Some((bend, name)) = branch_after(chars, aend) {
                     let inner = place_chain(g, chars, bend - 2, Some(div), None).1;
-                    let inner_label = inner.last().filter(|&&x| g.within(x, div) && g.divisions[x].level == Level::County).map(|&x| o.division_agency(g, x));
+                    let inner_label = inner
+                        .last()
+                        .filter(|&&x| g.within(x, div) && g.divisions[x].level == Level::County)
+                        .map(|&x| o.division_agency(g, x));
                     label = inner_label.unwrap_or_else(|| o.branch_agency(&label, &name));
                     end = bend;
                 }
@@ -450,7 +532,9 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
         }
         if is_branch && name_start_back(chars, i, 8) == i && anchor.chars().count() == 2 {
             // 分局 alone: the branch named last.
-            if let Some(last) = out.iter().rev().find(|m: &&(usize, usize, String, String)| m.2.ends_with("分局")).map(|m| m.2.clone()) {
+            if let Some(last) =
+                out.iter().rev().find(|m: &&(usize, usize, String, String)| m.2.ends_with("分局")).map(|m| m.2.clone())
+            {
                 out.push((i, aend, last, String::new()));
                 i = aend;
                 continue;
@@ -466,7 +550,8 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                     i += 1;
                     continue;
                 }
-                let prev = out.last().filter(|m: &&(usize, usize, String, String)| m.1 == name_start).map(|m| m.2.clone());
+                let prev =
+                    out.last().filter(|m: &&(usize, usize, String, String)| m.1 == name_start).map(|m| m.2.clone());
                 let city_label = prev.or_else(|| o.city.map(|c| o.division_agency(g, c)));
                 if let Some(cl) = city_label {
                     if name.chars().count() >= 2 {
@@ -509,7 +594,9 @@ fn branch_after(chars: &[char], pos: usize) -> Option<(usize, String)> {
             }
             let name: String = chars[pos..j].iter().collect();
             let name = name.trim_end_matches("公安").to_string();
-            if name.chars().count() < 2 || ["支队", "大队", "派出所", "中心", "公安", "局", "厅", "部"].iter().any(|k| name.contains(k)) {
+            if name.chars().count() < 2
+                || ["支队", "大队", "派出所", "中心", "公安", "局", "厅", "部"].iter().any(|k| name.contains(k))
+            {
                 return None;
             }
             return Some((j + 2, name));
@@ -612,12 +699,21 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 }
                 break;
             }
-            if !(is_han(c) || c == '·' || c.is_ascii_alphanumeric()) || STOP_CHARS.contains(c) || STOP_WORDS.iter().any(|w| ends_at(chars, k, w)) {
+            if !(is_han(c) || c == '·' || c.is_ascii_alphanumeric())
+                || STOP_CHARS.contains(c)
+                || STOP_WORDS.iter().any(|w| ends_at(chars, k, w))
+            {
                 // A char that also stands in names (经三路派出所, 和平派出所): read on only if an
                 // organisation is named right before the name.
                 if WEAK_STOPS.contains(c) {
                     let mut q = k - 1;
-                    while q > 0 && i - q <= limit && is_han(chars[q - 1]) && !STOP_CHARS.contains(chars[q - 1]) && !agency_ends.contains_key(&q) && !unit_ends.contains_key(&q) {
+                    while q > 0
+                        && i - q <= limit
+                        && is_han(chars[q - 1])
+                        && !STOP_CHARS.contains(chars[q - 1])
+                        && !agency_ends.contains_key(&q)
+                        && !unit_ends.contains_key(&q)
+                    {
                         q -= 1;
                     }
                     if let Some(l) = agency_ends.get(&q).or_else(|| unit_ends.get(&q)) {
@@ -642,9 +738,13 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             && super::text::is_open_quote(chars[k - 1])
             && kend < n
             && super::text::is_close_quote(chars[kend])
-            && ["创建", "建设", "创评", "称号", "品牌", "模式", "经验", "活动", "评选", "标准", "示范"].iter().any(|w| at(chars, kend + 1, w));
+            && ["创建", "建设", "创评", "称号", "品牌", "模式", "经验", "活动", "评选", "标准", "示范"]
+                .iter()
+                .any(|w| at(chars, kend + 1, w));
         let title = at(chars, kend, "长") && (prefix.is_empty() || prefix == "副");
-        let counted = prefix.chars().next().map_or(false, |c| super::numbers::is_cn_numeral(c) && prefix.chars().nth(1).map_or(false, |d| "个支名位".contains(d)));
+        let counted = prefix.chars().next().map_or(false, |c| {
+            super::numbers::is_cn_numeral(c) && prefix.chars().nth(1).map_or(false, |d| "个支名位".contains(d))
+        });
         if quoted_term || title || counted || prefix.contains("公安") {
             i = kend;
             continue;
@@ -655,7 +755,9 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 .units
                 .iter()
                 .rev()
-                .find(|u| u.name.ends_with(kind.as_str()) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p)))
+                .find(|u| {
+                    u.name.ends_with(kind.as_str()) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p))
+                })
                 .map(|u| u.label.clone());
             if let Some(label) = prev {
                 o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
@@ -681,7 +783,9 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             // and this sentence names the agency.
             if let Some(u) = o.units.iter().find(|u| u.name == name) {
                 let mut label = u.label.clone();
-                if let Some(p) = in_sentence.as_ref().filter(|p| weak_units.contains(&label) && u.parent.as_ref() != Some(*p)) {
+                if let Some(p) =
+                    in_sentence.as_ref().filter(|p| weak_units.contains(&label) && u.parent.as_ref() != Some(*p))
+                {
                     let new_label = format!("{p}{}", u.name);
                     rename_unit(o, &label, &new_label, p);
                     for v in unit_ends.values_mut() {
@@ -739,7 +843,8 @@ fn rename_unit(o: &mut Orgs, old: &str, new: &str, parent: &str) {
 }
 
 fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
-    let clean: String = name.chars().filter(|c| !super::text::is_open_quote(*c) && !super::text::is_close_quote(*c)).collect();
+    let clean: String =
+        name.chars().filter(|c| !super::text::is_open_quote(*c) && !super::text::is_close_quote(*c)).collect();
     let label = format!("{parent}{clean}");
     if let Some(&u) = o.unit_index.get(&label) {
         let unit = &mut o.units[u];
@@ -753,13 +858,39 @@ fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
         alt.push(name.to_string());
     }
     o.unit_index.insert(label.clone(), o.units.len());
-    o.units.push(Unit { label: label.clone(), name: clean, parent: Some(parent.to_string()), alt_labels: alt, evidence: vec![ev] });
+    o.units.push(Unit {
+        label: label.clone(),
+        name: clean,
+        parent: Some(parent.to_string()),
+        alt_labels: alt,
+        evidence: vec![ev],
+    });
     label
 }
 
 /// Words right before a mention that make it no subject (在省公安厅支持下, 联合深圳警方, 被湖南警方).
-const NOT_SUBJECT_BEFORE: &[&str] = &["在", "联合", "会同", "协助", "配合", "按照", "根据", "向", "报", "被", "据", "与", "和", "及", "请", "由", "对", "经", "协调", "移交", "给"];
-const NOT_SUBJECT_AFTER: &[&str] = &["支持", "指导", "部署", "要求", "统一", "协助", "等地", "等", "的支持", "的指导", "的部署", "发布", "通报", "领导", "党委", "主要领导"];
+const NOT_SUBJECT_BEFORE: &[&str] = &[
+    "在", "联合", "会同", "协助", "配合", "按照", "根据", "向", "报", "被", "据", "与", "和", "及", "请", "由", "对",
+    "经", "协调", "移交", "给",
+];
+const NOT_SUBJECT_AFTER: &[&str] = &[
+    "支持",
+    "指导",
+    "部署",
+    "要求",
+    "统一",
+    "协助",
+    "等地",
+    "等",
+    "的支持",
+    "的指导",
+    "的部署",
+    "发布",
+    "通报",
+    "领导",
+    "党委",
+    "主要领导",
+];
 
 fn compute_subjects(text: &Text, o: &mut Orgs) {
     let chars = &text.chars;
@@ -791,12 +922,17 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
                     let phrase: String = chars[chain_end..p].iter().collect();
                     ["以来", "期间", "行动中", "攻势中", "会战中", "斗争中"].iter().any(|w| phrase.ends_with(w))
                 }
-                || NOT_SUBJECT_AFTER.iter().any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
+                || NOT_SUBJECT_AFTER
+                    .iter()
+                    .any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
             if !before_bad && !after_bad {
                 cands.push(&ms[last]);
                 // Conjoined subjects (省公安厅、鄂州市公安局合力): the most specific speaks.
                 let mut k = last + 1;
-                while k < ms.len() && ms[k].start == ms[k - 1].end + 1 && matches!(chars[ms[k - 1].end], '、' | '和' | '与' | '及') {
+                while k < ms.len()
+                    && ms[k].start == ms[k - 1].end + 1
+                    && matches!(chars[ms[k - 1].end], '、' | '和' | '与' | '及')
+                {
                     let mut l2 = k;
                     while l2 + 1 < ms.len() && ms[l2 + 1].start == ms[l2].end {
                         l2 += 1;
@@ -832,7 +968,8 @@ mod tests {
 
     #[test]
     fn short_and_relative_names_resolve() {
-        let o = orgs("荆门公安开展行动", "荆门警方破获案件。全市公安机关抓获3人。市公安局部署。京山市公安局破获案件2起。");
+        let o =
+            orgs("荆门公安开展行动", "荆门警方破获案件。全市公安机关抓获3人。市公安局部署。京山市公安局破获案件2起。");
         let l = labels(&o);
         assert!(l.contains(&"荆门市公安局".to_string()), "{l:?}");
         assert!(l.contains(&"京山市公安局".to_string()), "{l:?}");

@@ -35,8 +35,27 @@ pub struct Cue {
 }
 
 const VERBS: &[&str] = &[
-    "solve", "report", "arrest", "detain", "punish", "dismantle", "seize", "involve", "intercept", "stop", "freeze", "recover",
-    "control", "warn", "dissuade", "resolve", "rectify", "rescue", "prevent", "pursue", "investigate",
+    "solve",
+    "report",
+    "arrest",
+    "detain",
+    "punish",
+    "dismantle",
+    "seize",
+    "involve",
+    "intercept",
+    "stop",
+    "freeze",
+    "recover",
+    "control",
+    "warn",
+    "dissuade",
+    "resolve",
+    "rectify",
+    "rescue",
+    "prevent",
+    "pursue",
+    "investigate",
 ];
 
 fn is_verb(t: &str) -> bool {
@@ -98,7 +117,8 @@ fn scan_quantities(lex: &Lexicon, chars: &[char]) -> Vec<Quantity> {
         let mut approximate = num.approximate;
         if let Some(e) = approx_suffix(chars, end) {
             // 余/多 right after a classifier only counts when no noun is glued to it (100人以上, 50起左右).
-            if !(matches!(chars[end], '余' | '多') && ctext != "%") || at(chars, end, "以上") || at(chars, end, "左右") {
+            if !(matches!(chars[end], '余' | '多') && ctext != "%") || at(chars, end, "以上") || at(chars, end, "左右")
+            {
                 approximate = true;
                 end = e;
             }
@@ -129,7 +149,9 @@ fn clause_end(chars: &[char], pos: usize) -> usize {
 /// Decides the unit of a classifier that leaves it to the noun (个, 户, 处, 件).
 fn noun_unit(unit_text: &str, nouns: &[&str]) -> ValueUnit {
     // The head noun is the last one of the phrase (电信网络诈骗窝点: 窝点).
-    let head = nouns.iter().rev().find(|t| matches!(**t, "account" | "gang" | "family" | "den" | "person" | "fugitive" | "case" | "hazard" | "dispute"));
+    let head = nouns.iter().rev().find(|t| {
+        matches!(**t, "account" | "gang" | "family" | "den" | "person" | "fugitive" | "case" | "hazard" | "dispute")
+    });
     let single = head.map(|h| vec![*h]).unwrap_or_default();
     let nouns: &[&str] = &single;
     let has = |t: &str| nouns.contains(&t);
@@ -260,7 +282,13 @@ struct Found {
     nouns_text: String,
 }
 
-pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns, r: Option<&RefDate>) -> Vec<(Outcome, bool, usize)> {
+pub fn find_outcomes(
+    lex: &Lexicon,
+    text: &Text,
+    orgs: &Orgs,
+    camps: &Campaigns,
+    r: Option<&RefDate>,
+) -> Vec<(Outcome, bool, usize)> {
     let chars = &text.chars;
     let quants = scan_quantities(lex, chars);
     let mut found: Vec<Found> = Vec::new();
@@ -286,10 +314,14 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         let post: Vec<Cue> = post_all.clone();
         // Not a result: headcounts of police, traffic, population, durations.
         let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
-        if near_post.iter().any(|c| matches!(c.tag, "police" | "skip")) || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time")) {
+        if near_post.iter().any(|c| matches!(c.tag, "police" | "skip"))
+            || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time"))
+        {
             continue;
         }
-        if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police")) || pre.iter().filter(|c| c.pos >= prev_end).any(|c| c.tag == "skip") {
+        if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police"))
+            || pre.iter().filter(|c| c.pos >= prev_end).any(|c| c.tag == "skip")
+        {
             continue;
         }
         // Figures of another body (法院, 海关) in a sentence that no police organ leads are not ours.
@@ -329,10 +361,24 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             }
             if let Some(d) = dir {
                 last_pct = Some((q.end, d, cmp));
-                found.push(Found { q: q.clone(), metric: "rate_change", unit: ValueUnit::Percent, direction: Some(d), comparison: cmp, nouns_text: chars[cs..q.start].iter().collect() });
+                found.push(Found {
+                    q: q.clone(),
+                    metric: "rate_change",
+                    unit: ValueUnit::Percent,
+                    direction: Some(d),
+                    comparison: cmp,
+                    nouns_text: chars[cs..q.start].iter().collect(),
+                });
                 ok_ends.push(q.end);
             } else if share {
-                found.push(Found { q: q.clone(), metric: "rate", unit: ValueUnit::Percent, direction: None, comparison: None, nouns_text: chars[cs..q.start].iter().collect() });
+                found.push(Found {
+                    q: q.clone(),
+                    metric: "rate",
+                    unit: ValueUnit::Percent,
+                    direction: None,
+                    comparison: None,
+                    nouns_text: chars[cs..q.start].iter().collect(),
+                });
                 ok_ends.push(q.end);
             }
             continue;
@@ -375,7 +421,10 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             }
         }
         // 破获案件120起，同比增加15起: the second number is a change, not a count.
-        if pre.iter().any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= prev_end.max(verb_before.map_or(0, |v| v.pos))) {
+        if pre
+            .iter()
+            .any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= prev_end.max(verb_before.map_or(0, |v| v.pos)))
+        {
             continue;
         }
         if verb.is_none() {
@@ -394,7 +443,11 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         }
         let Some(v) = verb.or_else(|| {
             // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
-            let noun = pre.iter().filter(|c| c.pos >= prev_end).chain(post.iter()).find(|c| matches!(c.tag, "hazard" | "dispute"))?;
+            let noun = pre
+                .iter()
+                .filter(|c| c.pos >= prev_end)
+                .chain(post.iter())
+                .find(|c| matches!(c.tag, "hazard" | "dispute"))?;
             Some(Cue { pos: noun.pos, len: 0, tag: if noun.tag == "hazard" { "rectify" } else { "resolve" } })
         }) else {
             continue;
@@ -411,7 +464,11 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             }
         }
         let noun_region_end = q.start;
-        let mut nouns: Vec<&'static str> = pre.iter().filter(|c| c.pos >= noun_from && c.pos < noun_region_end && !is_verb(c.tag)).map(|c| c.tag).collect();
+        let mut nouns: Vec<&'static str> = pre
+            .iter()
+            .filter(|c| c.pos >= noun_from && c.pos < noun_region_end && !is_verb(c.tag))
+            .map(|c| c.tag)
+            .collect();
         // NUM-CL-NOUN (抓获2名犯罪嫌疑人, 4个涉黑组织): the noun after the classifier.
         if nouns.is_empty() || q.start.saturating_sub(noun_from) <= 2 {
             nouns.extend(post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag));
@@ -420,7 +477,13 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
             Some(u) => u,
             None => noun_unit(&q.unit_text, &nouns),
         };
-        let unit = if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report") { ValueUnit::Case } else { unit };
+        let unit =
+            if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report")
+            {
+                ValueUnit::Case
+            } else {
+                unit
+            };
         let Some(metric) = decide(unit, Some(vtag), &verbs, &nouns) else { continue };
         let mut nouns_text: String = chars[noun_from.min(q.start)..q.start].iter().collect();
         nouns_text.extend(chars[q.end..post_end.max(q.end)].iter());
@@ -446,11 +509,15 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
     let tail_start = text.tail_start();
     let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
     let found: Vec<Found> = {
-        let keys: Vec<(String, ValueUnit, bool)> = found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
+        let keys: Vec<(String, ValueUnit, bool)> =
+            found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
         found
             .into_iter()
             .enumerate()
-            .filter(|(i, _)| !(keys[*i].2 && keys.iter().enumerate().any(|(j, k)| j != *i && !k.2 && k.0 == keys[*i].0 && k.1 == keys[*i].1)))
+            .filter(|(i, _)| {
+                !(keys[*i].2
+                    && keys.iter().enumerate().any(|(j, k)| j != *i && !k.2 && k.0 == keys[*i].0 && k.1 == keys[*i].1))
+            })
             .map(|(_, f)| f)
             .collect()
     };
@@ -483,7 +550,10 @@ pub fn find_outcomes(lex: &Lexicon, text: &Text, orgs: &Orgs, camps: &Campaigns,
         // Each fact once per document: the same metric, value, unit and agency is the same fact.
         let key_agency = outcome.attributed_to.as_ref().and_then(|l| orgs.agency_of(l));
         if let Some((prev, prev_explicit, _)) = out.iter_mut().find(|(o, _, _)| {
-            o.metric == outcome.metric && o.value == outcome.value && o.unit == outcome.unit && o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == key_agency
+            o.metric == outcome.metric
+                && o.value == outcome.value
+                && o.unit == outcome.unit
+                && o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == key_agency
         }) {
             if explicit_campaign && !*prev_explicit {
                 prev.campaign = outcome.campaign.clone();
@@ -567,7 +637,8 @@ mod tests {
 
     #[test]
     fn number_before_noun_and_verb_after() {
-        let o = run("成都市公安局民警于次日将3名犯罪嫌疑人抓获，捣毁窝点2个，对15名涉案人员依法处罚，帮助6个家庭团圆。");
+        let o =
+            run("成都市公安局民警于次日将3名犯罪嫌疑人抓获，捣毁窝点2个，对15名涉案人员依法处罚，帮助6个家庭团圆。");
         assert_eq!(
             brief(&o),
             vec![
@@ -629,23 +700,38 @@ mod tests {
 
     #[test]
     fn a_list_continued_in_the_next_sentence() {
-        let o = run("今年以来，合肥市公安局共破获刑事案件860起。其中，盗窃案件310起、诈骗案件205起。发生交通事故12起。");
+        let o =
+            run("今年以来，合肥市公安局共破获刑事案件860起。其中，盗窃案件310起、诈骗案件205起。发生交通事故12起。");
         assert_eq!(
             brief(&o),
-            vec![t("cases_solved", "860", "case", false), t("cases_solved", "310", "case", false), t("cases_solved", "205", "case", false)]
+            vec![
+                t("cases_solved", "860", "case", false),
+                t("cases_solved", "310", "case", false),
+                t("cases_solved", "205", "case", false)
+            ]
         );
     }
 
     #[test]
     fn other_bodies_figures_are_not_police_results() {
         let o = run("南昌市公安局抓获嫌疑人20名。市检察院批准逮捕12人，市法院判处罪犯8人。南昌市公安局联合海关查获走私香烟300箱、手机40部。");
-        assert_eq!(brief(&o), vec![t("suspects_arrested", "20", "person", false), t("items_seized", "300", "item", false), t("items_seized", "40", "item", false)]);
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("suspects_arrested", "20", "person", false),
+                t("items_seized", "300", "item", false),
+                t("items_seized", "40", "item", false)
+            ]
+        );
     }
 
     #[test]
     fn link_lists_after_the_article_are_not_its_figures() {
         let o = run("今年以来，太原市公安局共破获刑事案件900起，抓获嫌疑人600名。\n相关阅读\n大同警方破获案件120起\n晋中警方抓获嫌疑人35名\n");
-        assert_eq!(brief(&o), vec![t("cases_solved", "900", "case", false), t("suspects_arrested", "600", "person", false)]);
+        assert_eq!(
+            brief(&o),
+            vec![t("cases_solved", "900", "case", false), t("suspects_arrested", "600", "person", false)]
+        );
     }
 
     #[test]
@@ -671,7 +757,9 @@ mod tests {
 
     #[test]
     fn a_summary_paragraph_belongs_to_the_article_agency() {
-        let o = run("贵阳市公安局开展专项行动。\n云岩区公安分局黔灵派出所民警抓获嫌疑人2名。\n今年以来，共侦破各类案件350起。");
+        let o = run(
+            "贵阳市公安局开展专项行动。\n云岩区公安分局黔灵派出所民警抓获嫌疑人2名。\n今年以来，共侦破各类案件350起。",
+        );
         assert_eq!(o.last().unwrap().attributed_to.as_deref(), Some("贵阳市公安局"));
         assert_eq!(o[0].attributed_to.as_deref(), Some("贵阳市公安局云岩区分局黔灵派出所"));
     }

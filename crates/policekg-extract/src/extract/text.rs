@@ -6,7 +6,8 @@ use crate::Evidence;
 /// Sentence-ending characters (a sentence is the scope of one subject and one governing verb list).
 pub const SENTENCE_END: &[char] = &['。', '！', '？', '!', '?', '\n'];
 /// A line ending in one of these is a line of its own (no sentence runs on past it).
-const SOFT_BREAK_BLOCKERS: &[char] = &['。', '！', '？', '!', '?', '；', ';', '：', ':', '”', '」', '』', '）', ')', '》', '…'];
+const SOFT_BREAK_BLOCKERS: &[char] =
+    &['。', '！', '？', '!', '?', '；', ';', '：', ':', '”', '」', '』', '）', ')', '》', '…'];
 /// Clause-ending characters (the evidence unit of an outcome).
 pub const CLAUSE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…'];
 
@@ -55,7 +56,8 @@ impl<'a> Text<'a> {
                 let next = sc.get(j).copied();
                 let soft = line_len >= 15
                     && prev.map_or(false, |p| !SOFT_BREAK_BLOCKERS.contains(&p))
-                    && next.map_or(false, |n| is_han(n) || n.is_ascii_digit() || matches!(n, '，' | '、' | '。' | '；'));
+                    && next
+                        .map_or(false, |n| is_han(n) || n.is_ascii_digit() || matches!(n, '，' | '、' | '。' | '；'));
                 if soft {
                     i = j;
                     continue;
@@ -126,7 +128,8 @@ impl<'a> Text<'a> {
         while end > start && self.chars[end - 1].is_whitespace() {
             end -= 1;
         }
-        let (os, oe) = if end > start { (self.orig[start], self.orig[end - 1] + 1) } else { (self.orig[start], self.orig[start]) };
+        let (os, oe) =
+            if end > start { (self.orig[start], self.orig[end - 1] + 1) } else { (self.orig[start], self.orig[start]) };
         let text = self.body[self.body_bytes[os]..self.body_bytes[oe]].to_string();
         Evidence { start: os, end: oe, text }
     }
@@ -154,7 +157,10 @@ impl<'a> Text<'a> {
             .iter()
             .rev()
             .find(|(s, e)| {
-                let last = chars[*s..*e].iter().rev().find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')'));
+                let last = chars[*s..*e]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_whitespace() && !matches!(**c, '”' | '」' | '’' | '）' | ')'));
                 matches!(last, Some('。' | '！' | '？' | '!' | '?'))
             })
             .map_or(chars.len(), |x| x.1)

@@ -129,8 +129,8 @@ fn check_textual(text: &str) -> Result<(), String> {
     let mut controls = 0usize;
     for c in text.chars() {
         total += 1;
-        let is_ctrl = (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}'))
-            || c == '\u{FFFD}';
+        let is_ctrl =
+            (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}')) || c == '\u{FFFD}';
         if is_ctrl {
             controls += 1;
         }
@@ -187,7 +187,8 @@ mod short_texts {
 
     #[test]
     fn short_big5_and_gbk() {
-        for t in ["警察局偵破詐騙案。", "廈門市公安局", "長沙警方開展專項行動", "抓獲犯罪嫌疑人92名", "臺灣"] {
+        for t in ["警察局偵破詐騙案。", "廈門市公安局", "長沙警方開展專項行動", "抓獲犯罪嫌疑人92名", "臺灣"]
+        {
             let (b, _, _) = BIG5.encode(t);
             assert_eq!(decode(&b).as_deref(), Ok(t), "Big5");
         }

@@ -101,7 +101,19 @@ pub fn meta_from_fields(fields: &[(String, String)]) -> Meta {
         }
         None
     };
-    let date_raw = get(&["date", "pubdate", "published", "publish_date", "published_at", "publishdate", "time", "created", "日期", "发布时间", "时间"]);
+    let date_raw = get(&[
+        "date",
+        "pubdate",
+        "published",
+        "publish_date",
+        "published_at",
+        "publishdate",
+        "time",
+        "created",
+        "日期",
+        "发布时间",
+        "时间",
+    ]);
     let url = get(&["url", "link", "permalink", "source_url", "链接", "网址"]);
     let source = get(&["source", "来源", "origin"]);
     let source = match (url, source) {
@@ -254,13 +266,19 @@ pub fn normalize_date(raw: &str) -> Option<String> {
             return Some(v);
         }
     }
-    let dmy = re(&DMY_EN, r"(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b");
+    let dmy = re(
+        &DMY_EN,
+        r"(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b",
+    );
     if let Some(c) = dmy.captures(s) {
         if let Some(v) = ymd(c[3].parse().ok()?, month_from_name(&c[2])?, c[1].parse().ok()?) {
             return Some(v);
         }
     }
-    let mdy = re(&MDY_EN, r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b");
+    let mdy = re(
+        &MDY_EN,
+        r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b",
+    );
     if let Some(c) = mdy.captures(s) {
         if let Some(v) = ymd(c[3].parse().ok()?, month_from_name(&c[1])?, c[2].parse().ok()?) {
             return Some(v);
@@ -278,7 +296,10 @@ pub fn normalize_date(raw: &str) -> Option<String> {
         let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
         return ymd(y, m, d);
     }
-    let cn = re(&CN, r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]");
+    let cn = re(
+        &CN,
+        r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]",
+    );
     if let Some(c) = cn.captures(s) {
         let y = chinese_number(&c[1])?;
         let m = chinese_number(&c[2])? as u32;
@@ -304,7 +325,10 @@ pub fn date_near_top(body: &str) -> Option<String> {
         if marked || (short && i < 8) {
             if let Some(d) = normalize_date(l) {
                 // A short line must be mostly the date, not a sentence about an event on that day.
-                if marked || l.chars().filter(|c| c.is_ascii_digit() || "-/.:年月日 T".contains(*c)).count() * 2 >= l.chars().count() {
+                if marked
+                    || l.chars().filter(|c| c.is_ascii_digit() || "-/.:年月日 T".contains(*c)).count() * 2
+                        >= l.chars().count()
+                {
                     return Some(d);
                 }
             }

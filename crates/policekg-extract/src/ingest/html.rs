@@ -62,22 +62,91 @@ pub fn keep_source_newlines(text: &str) -> bool {
 }
 
 const JUNK_ELEMENTS: &[&str] = &[
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-    "button", "select", "option", "textarea", "input", "head", "object", "embed", "canvas", "map", "menu",
-    "dialog", "title", "video", "audio", "math",
+    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
+    "select", "option", "textarea", "input", "head", "object", "embed", "canvas", "map", "menu", "dialog", "title",
+    "video", "audio", "math",
 ];
 
 const JUNK_TOKENS: &[&str] = &[
-    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "footer", "header",
-    "sidebar", "share", "sharing", "social", "comment", "comments", "copyright", "related", "recommend",
-    "ad", "ads", "advert", "advertisement", "banner", "toolbar", "login", "search", "topbar", "cookie",
-    "popup", "modal", "pagination", "pager", "hidden", "sitemap", "subscribe", "qrcode", "weixin", "wechat",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "breadcrumb",
+    "breadcrumbs",
+    "crumb",
+    "crumbs",
+    "footer",
+    "header",
+    "sidebar",
+    "share",
+    "sharing",
+    "social",
+    "comment",
+    "comments",
+    "copyright",
+    "related",
+    "recommend",
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "banner",
+    "toolbar",
+    "login",
+    "search",
+    "topbar",
+    "cookie",
+    "popup",
+    "modal",
+    "pagination",
+    "pager",
+    "hidden",
+    "sitemap",
+    "subscribe",
+    "qrcode",
+    "weixin",
+    "wechat",
 ];
 
 const BLOCK_ELEMENTS: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "tbody", "thead", "tfoot", "h1", "h2",
-    "h3", "h4", "h5", "h6", "section", "article", "main", "blockquote", "pre", "center", "figure",
-    "figcaption", "hr", "address", "body", "html", "caption", "details", "summary", "fieldset", "legend",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "center",
+    "figure",
+    "figcaption",
+    "hr",
+    "address",
+    "body",
+    "html",
+    "caption",
+    "details",
+    "summary",
+    "fieldset",
+    "legend",
 ];
 
 fn is_junk_element(node: NodeRef<'_, Node>, strict: bool) -> bool {
@@ -114,10 +183,7 @@ fn is_junk_element(node: NodeRef<'_, Node>, strict: bool) -> bool {
     if let Some(class) = el.attr("class") {
         idclass.push_str(class);
     }
-    idclass
-        .to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|tok| JUNK_TOKENS.contains(&tok))
+    idclass.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|tok| JUNK_TOKENS.contains(&tok))
 }
 
 /// Renders the text under `root`: block elements and `<br>` as line breaks, junk skipped.
@@ -292,8 +358,10 @@ fn approx_depth(text: &str) -> usize {
 fn strip_tags(text: &str, preserve_newlines: bool) -> String {
     static TAG: OnceLock<Regex> = OnceLock::new();
     static JUNK: OnceLock<Regex> = OnceLock::new();
-    let junk = JUNK.get_or_init(|| Regex::new(r"(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>").expect("static regex"));
-    let tag = TAG.get_or_init(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|<!--.*?-->").expect("static regex"));
+    let junk =
+        JUNK.get_or_init(|| Regex::new(r"(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>").expect("static regex"));
+    let tag =
+        TAG.get_or_init(|| Regex::new(r"(?s)<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|<!--.*?-->").expect("static regex"));
     let text = junk.replace_all(text, " ");
     let text: String = if preserve_newlines {
         text.into_owned()
@@ -302,7 +370,11 @@ fn strip_tags(text: &str, preserve_newlines: bool) -> String {
     };
     let stripped = tag.replace_all(&text, |c: &regex::Captures<'_>| {
         let name = c.get(2).map(|m| m.as_str().to_ascii_lowercase()).unwrap_or_default();
-        if BLOCK_ELEMENTS.contains(&name.as_str()) { "\n" } else { "" }
+        if BLOCK_ELEMENTS.contains(&name.as_str()) {
+            "\n"
+        } else {
+            ""
+        }
     });
     normalize(&super::text::decode_entities(&stripped))
 }
@@ -324,7 +396,11 @@ pub fn extract_page(text: &str, preserve_newlines: bool) -> Page {
         let Node::Element(el) = n.value() else { continue };
         match el.name() {
             "meta" => {
-                let key = el.attr("property").or_else(|| el.attr("name")).or_else(|| el.attr("itemprop")).or_else(|| el.attr("http-equiv"));
+                let key = el
+                    .attr("property")
+                    .or_else(|| el.attr("name"))
+                    .or_else(|| el.attr("itemprop"))
+                    .or_else(|| el.attr("http-equiv"));
                 if let (Some(k), Some(v)) = (key, el.attr("content")) {
                     metas.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
                 }
@@ -340,16 +416,32 @@ pub fn extract_page(text: &str, preserve_newlines: bool) -> Page {
     };
     let h1 = find_first(&doc, |el| el.name() == "h1").map(element_text).filter(|t| !t.is_empty());
     let head_title = find_first(&doc, |el| el.name() == "title").map(element_text).filter(|t| !t.is_empty());
-    page.title = meta(&["og:title", "twitter:title", "dc.title", "title", "headline"]).or_else(|| match (&head_title, &h1) {
-        // `<title>` is often "headline - site name": prefer the <h1> it contains.
-        (Some(t), Some(h)) if h.chars().count() >= 4 && t.contains(h.as_str()) => Some(h.clone()),
-        _ => head_title.clone().or_else(|| h1.clone()),
-    });
+    page.title =
+        meta(&["og:title", "twitter:title", "dc.title", "title", "headline"]).or_else(|| match (&head_title, &h1) {
+            // `<title>` is often "headline - site name": prefer the <h1> it contains.
+            (Some(t), Some(h)) if h.chars().count() >= 4 && t.contains(h.as_str()) => Some(h.clone()),
+            _ => head_title.clone().or_else(|| h1.clone()),
+        });
     let date_keys = [
-        "article:published_time", "og:published_time", "og:article:published_time", "pubdate", "publishdate",
-        "publish_date", "publishtime", "publish-date", "datepublished", "date", "dc.date", "dc.date.issued",
-        "dcterms.created", "dcterms.date", "sailthru.date", "parsely-pub-date", "firstpublishedtime",
-        "article:modified_time", "lastmodified",
+        "article:published_time",
+        "og:published_time",
+        "og:article:published_time",
+        "pubdate",
+        "publishdate",
+        "publish_date",
+        "publishtime",
+        "publish-date",
+        "datepublished",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "dcterms.created",
+        "dcterms.date",
+        "sailthru.date",
+        "parsely-pub-date",
+        "firstpublishedtime",
+        "article:modified_time",
+        "lastmodified",
     ];
     page.date = date_keys
         .iter()
@@ -357,8 +449,14 @@ pub fn extract_page(text: &str, preserve_newlines: bool) -> Page {
         .find_map(|v| normalize_date(&v));
     if page.date.is_none() {
         page.date = doc.tree.root().descendants().find_map(|n| match n.value() {
-            Node::Element(el) if el.name() == "time" || el.attr("itemprop").is_some_and(|v| v.eq_ignore_ascii_case("datePublished")) => {
-                el.attr("datetime").or_else(|| el.attr("content")).and_then(normalize_date).or_else(|| normalize_date(&element_text(n)))
+            Node::Element(el)
+                if el.name() == "time"
+                    || el.attr("itemprop").is_some_and(|v| v.eq_ignore_ascii_case("datePublished")) =>
+            {
+                el.attr("datetime")
+                    .or_else(|| el.attr("content"))
+                    .and_then(normalize_date)
+                    .or_else(|| normalize_date(&element_text(n)))
             }
             _ => None,
         });

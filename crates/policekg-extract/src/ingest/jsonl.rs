@@ -138,13 +138,17 @@ pub fn parse_line(bytes: &[u8], origin: &str) -> Result<Article, IngestError> {
     let line = std::str::from_utf8(bytes).map_err(|e| {
         IngestError::invalid(origin, format!("not valid UTF-8 (bad byte at column {})", e.valid_up_to() + 1))
     })?;
-    let value: Value = serde_json::from_str(line.trim())
-        .map_err(|e| IngestError::invalid(origin, format!("malformed JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(line.trim()).map_err(|e| IngestError::invalid(origin, format!("malformed JSON: {e}")))?;
     let Value::Object(obj) = value else {
         return Err(IngestError::invalid(origin, "not a JSON object"));
     };
     let get = |names: &[&str]| -> Option<String> {
-        names.iter().find_map(|n| obj.get(*n).and_then(field_string)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        names
+            .iter()
+            .find_map(|n| obj.get(*n).and_then(field_string))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     };
     let id = get(&["id", "doc_id", "docid"]).ok_or_else(|| IngestError::invalid(origin, "missing \"id\""))?;
     if id.chars().any(|c| c.is_control()) || id.len() > 512 {
@@ -153,7 +157,10 @@ pub fn parse_line(bytes: &[u8], origin: &str) -> Result<Article, IngestError> {
     let raw_text = get(&["text", "body", "content"])
         .ok_or_else(|| IngestError::invalid(origin, format!("article {id:?}: missing or empty \"text\"")))?;
     if raw_text.len() as u64 > super::MAX_DOCUMENT_BYTES {
-        return Err(IngestError::invalid(origin, format!("article {id:?}: text over {} MiB", super::MAX_DOCUMENT_BYTES / (1024 * 1024))));
+        return Err(IngestError::invalid(
+            origin,
+            format!("article {id:?}: text over {} MiB", super::MAX_DOCUMENT_BYTES / (1024 * 1024)),
+        ));
     }
     let html::Page { mut title, mut date, mut source, mut author, body } = super::page_or_text(&raw_text, false);
     if let Some(t) = get(&["title", "headline"]) {

@@ -58,7 +58,11 @@ impl Article {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{origin}: {reason}")]
     Invalid { origin: String, reason: String },
 }
@@ -250,10 +254,7 @@ pub fn read_file(path: &Path, kind: InputKind) -> Box<dyn Iterator<Item = Result
             Err(e) => Box::new(std::iter::once(Err(IngestError::io(&origin, e)))),
         };
     }
-    let id = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| origin.clone());
+    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| origin.clone());
     let result = read_bytes(path, &origin).and_then(|bytes| parse_document(&id, &origin, kind, &bytes));
     Box::new(std::iter::once(result))
 }
@@ -270,9 +271,7 @@ fn read_bytes(path: &Path, origin: &str) -> Result<Vec<u8>, IngestError> {
         }
     }
     let mut bytes = Vec::new();
-    file.take(MAX_DOCUMENT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| IngestError::io(origin, e))?;
+    file.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| IngestError::io(origin, e))?;
     if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(too_big(origin, bytes.len() as u64));
     }
@@ -371,7 +370,9 @@ pub fn is_web_url(s: &str) -> bool {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     (lower.starts_with("http://") || lower.starts_with("https://"))
         && s.len() > 10
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`'))
+        && !s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        })
 }
 
 /// Common last steps: checks, id, origin, Simplified text.

@@ -12,14 +12,44 @@ impl Lcg {
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
     }
 }
 
 const PIECES: &[&str] = &[
-    "---\n", "title: 标题\n", "date: 2022年3月2日\n", "<p>", "</p>", "<div class=\"nav\">", "</div>", "<br>",
-    "&nbsp;", "&#x5B89;", "&", "<", ">", "\n", "臺灣警察", "公安机关破获案件56起", "{\"id\":\"a\",\"text\":\"",
-    "\"}", "\\u00", "\u{FEFF}", "<script>", "</script>", "# ", "**", "[x](", ")", "\r\n", "\u{3000}", "：",
+    "---\n",
+    "title: 标题\n",
+    "date: 2022年3月2日\n",
+    "<p>",
+    "</p>",
+    "<div class=\"nav\">",
+    "</div>",
+    "<br>",
+    "&nbsp;",
+    "&#x5B89;",
+    "&",
+    "<",
+    ">",
+    "\n",
+    "臺灣警察",
+    "公安机关破获案件56起",
+    "{\"id\":\"a\",\"text\":\"",
+    "\"}",
+    "\\u00",
+    "\u{FEFF}",
+    "<script>",
+    "</script>",
+    "# ",
+    "**",
+    "[x](",
+    ")",
+    "\r\n",
+    "\u{3000}",
+    "：",
 ];
 
 fn random_bytes(rng: &mut Lcg) -> Vec<u8> {
@@ -47,7 +77,8 @@ fn random_bytes(rng: &mut Lcg) -> Vec<u8> {
         }
         _ => {
             // Valid text with random bytes flipped.
-            let mut s = "公安机关破获刑事案件56起，抓获犯罪嫌疑人73名。\n".repeat(1 + rng.below(5) as usize).into_bytes();
+            let mut s =
+                "公安机关破获刑事案件56起，抓获犯罪嫌疑人73名。\n".repeat(1 + rng.below(5) as usize).into_bytes();
             for _ in 0..rng.below(4) {
                 let i = rng.below(s.len() as u64) as usize;
                 s[i] = rng.next() as u8;
@@ -62,7 +93,8 @@ fn random_bytes(rng: &mut Lcg) -> Vec<u8> {
 fn random_bytes_never_panic() {
     // POLICEKG_FUZZ_ROUNDS and POLICEKG_FUZZ_SEED run a longer or different campaign.
     let rounds: usize = std::env::var("POLICEKG_FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
-    let seed: u64 = std::env::var("POLICEKG_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5eed_1234_abcd_0001);
+    let seed: u64 =
+        std::env::var("POLICEKG_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5eed_1234_abcd_0001);
     let mut rng = Lcg(seed);
     for round in 0..rounds {
         let bytes = random_bytes(&mut rng);
@@ -102,7 +134,13 @@ fn txt_with_front_matter_and_html_body() {
 fn source_is_only_an_absolute_url() {
     let a = parse_document("d", "d.txt", InputKind::Text, "---\nsource: 中国长安网\n---\n正文。".as_bytes()).unwrap();
     assert_eq!(a.source, None);
-    let a = parse_document("d", "d.txt", InputKind::Text, "---\nsource: 某网\nurl: https://example.org/a?b=1\n---\n正文。".as_bytes()).unwrap();
+    let a = parse_document(
+        "d",
+        "d.txt",
+        InputKind::Text,
+        "---\nsource: 某网\nurl: https://example.org/a?b=1\n---\n正文。".as_bytes(),
+    )
+    .unwrap();
     assert_eq!(a.source.as_deref(), Some("https://example.org/a?b=1"));
     let page = "<html><head><link rel=\"canonical\" href=\"/news/1.html\"></head><body><p>正文。</p></body></html>";
     assert_eq!(parse_document("d", "d.html", InputKind::Html, page.as_bytes()).unwrap().source, None);
@@ -113,18 +151,22 @@ fn source_is_only_an_absolute_url() {
 
 #[test]
 fn traditional_title_and_html_title_entities() {
-    let a = parse_document("d", "d.txt", InputKind::Text, "---\ntitle: 甲&amp;乙&nbsp;通報\n---\n正文。".as_bytes()).unwrap();
+    let a = parse_document("d", "d.txt", InputKind::Text, "---\ntitle: 甲&amp;乙&nbsp;通報\n---\n正文。".as_bytes())
+        .unwrap();
     assert_eq!(a.title.as_deref(), Some("甲&乙 通報"));
 }
 
 #[test]
 fn hostile_front_matter_is_bounded() {
     // Billion laughs: aliases expanding exponentially.
-    let mut yaml = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut yaml =
+        String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
     let mut prev = "a";
     for n in names {
-        yaml.push_str(&format!("{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        yaml.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
         prev = n;
     }
     yaml.push_str("title: 标题\n---\n正文。\n");

@@ -172,7 +172,11 @@ pub fn strip_markdown(text: &str) -> String {
             continue;
         }
         let t = l.trim();
-        if t.len() >= 3 && (t.chars().all(|c| c == '-' || c == ' ') || t.chars().all(|c| c == '*' || c == ' ') || t.chars().all(|c| c == '_' || c == ' ')) {
+        if t.len() >= 3
+            && (t.chars().all(|c| c == '-' || c == ' ')
+                || t.chars().all(|c| c == '*' || c == ' ')
+                || t.chars().all(|c| c == '_' || c == ' '))
+        {
             out.push('\n');
             continue;
         }
@@ -273,7 +277,11 @@ pub fn first_line_title(body: &str) -> Option<String> {
         let site_name = n <= 8
             && (l.ends_with(['网', '站', '台', '号'])
                 || ["日报", "晚报", "晨报", "时报", "商报", "法制报", "都市报", "新闻"].iter().any(|e| l.ends_with(e)));
-        let breadcrumb = l.contains("当前位置") || l.contains("您的位置") || l.contains(" > ") || l.contains("首页>") || l.contains("首页 >");
+        let breadcrumb = l.contains("当前位置")
+            || l.contains("您的位置")
+            || l.contains(" > ")
+            || l.contains("首页>")
+            || l.contains("首页 >");
         let dateline = super::frontmatter::date_near_top(l).is_some();
         if site_name || breadcrumb || dateline {
             continue;
@@ -312,7 +320,10 @@ mod tests {
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a&nbsp;b &amp; &#20844;&#x5B89; &bogus; & x &lt;"), "a\u{A0}b & 公安 &bogus; & x <");
+        assert_eq!(
+            decode_entities("a&nbsp;b &amp; &#20844;&#x5B89; &bogus; & x &lt;"),
+            "a\u{A0}b & 公安 &bogus; & x <"
+        );
         assert_eq!(decode_entities("&#0; &#xFFFFFFFF; &"), "&#0; &#xFFFFFFFF; &");
     }
 
@@ -325,10 +336,16 @@ mod tests {
 
     #[test]
     fn titles_of_plain_texts() {
-        assert_eq!(first_line_title("某某网\n当前位置:首页>快讯 > 滚动 >\n某市公安局破获案件12起\n正文。").as_deref(), Some("某市公安局破获案件12起"));
+        assert_eq!(
+            first_line_title("某某网\n当前位置:首页>快讯 > 滚动 >\n某市公安局破获案件12起\n正文。").as_deref(),
+            Some("某市公安局破获案件12起")
+        );
         assert_eq!(first_line_title("某市公安局破获案件12起\n正文。").as_deref(), Some("某市公安局破获案件12起"));
         assert_eq!(first_line_title("2023年5月6日 来源：某网\n某市公安局通报\n").as_deref(), Some("某市公安局通报"));
-        assert_eq!(first_line_title("2023年5月6日某县公安局破获盗窃案\n正文").as_deref(), Some("2023年5月6日某县公安局破获盗窃案"));
+        assert_eq!(
+            first_line_title("2023年5月6日某县公安局破获盗窃案\n正文").as_deref(),
+            Some("2023年5月6日某县公安局破获盗窃案")
+        );
         assert_eq!(first_line_title("今年以来，某市公安局破获案件12起。\n").as_deref(), None);
     }
 }
