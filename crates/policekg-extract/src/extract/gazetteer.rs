@@ -41,6 +41,11 @@ pub fn is_municipality(code: &str) -> bool {
     matches!(&code[..2.min(code.len())], "11" | "12" | "31" | "50")
 }
 
+/// Autonomous regions (内蒙古, 广西, 西藏, 宁夏, 新疆): their 全区 is the region.
+pub fn is_autonomous_region(code: &str) -> bool {
+    matches!(&code[..2.min(code.len())], "15" | "45" | "54" | "64" | "65") && code.ends_with("0000")
+}
+
 /// Full names too common as words to be read as places on their own (城区, 新区 ...).
 const GENERIC: &[&str] = &[
     "公安",

@@ -174,6 +174,8 @@ pub struct Lexicon {
     /// First chars of cue words and classifiers (most positions start none).
     cue_first: std::collections::HashSet<char>,
     classifier_first: std::collections::HashSet<char>,
+    /// Words the organisation rules read, by role (org_words.tsv).
+    pub org_words: super::vocab::OrgWords,
 }
 
 fn static_tag(tags: &'static [&'static str], t: &str) -> &'static str {
@@ -257,6 +259,7 @@ impl Lexicon {
             campaign_not: vec![],
             crime_types: vec![],
             agency_suffixes: vec![],
+            org_words: super::vocab::OrgWords::parse("org_words.tsv", "")?,
         };
         let mut sfx: Vec<(String, &'static str)> = rows("agency_suffixes.tsv", suffixes, 2, Some(SUFFIX_TAGS))?
             .into_iter()
@@ -297,7 +300,14 @@ impl Lexicon {
 
     pub fn builtin() -> Lexicon {
         Lexicon::parse_all(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES, AGENCY_SUFFIXES)
+            .and_then(|l| l.with_org_words(super::vocab::ORG_WORDS))
             .unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
+    }
+
+    /// The lexicon with the organisation words given (org_words.tsv's format).
+    pub fn with_org_words(mut self, text: &str) -> Result<Lexicon, LexiconError> {
+        self.org_words = super::vocab::OrgWords::parse("org_words.tsv", text)?;
+        Ok(self)
     }
 
     /// The longest classifier at `pos`: (text length, classifier, text).

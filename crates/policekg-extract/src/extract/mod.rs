@@ -20,6 +20,7 @@ pub mod operations;
 pub mod orgs;
 pub mod outcomes;
 pub mod text;
+pub mod vocab;
 
 pub use explain::explain;
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::gazetteer::{Gazetteer, Level};
 use super::lexicon::Lexicon;
 use super::text::{at, ends_at, is_han, Text};
+use super::vocab::{OrgRole, OrgWords};
 use crate::{Agency, AgencyLevel, Evidence, Place, Unit};
 
 /// One mention of an organisation in the text.
@@ -39,6 +40,14 @@ pub struct Orgs {
     pub main: Option<String>,
     /// Per sentence: the subject (label) when the sentence names one.
     pub subjects: Vec<Option<String>>,
+    /// Units named as formed (成立“3·18”专案组): in their sentence, what follows is their work.
+    pub founded: Vec<OrgMention>,
+    /// Per sentence: whether its head sums up (今年以来, 据统计).
+    pub summary_heads: Vec<bool>,
+    /// The Ministry's label and the word of a branch, as the lexicon writes them (公安部, 分局).
+    ministry_label: String,
+    branch_word: String,
+    anaphors: Vec<char>,
 }
 
 fn level_rank(l: AgencyLevel) -> u8 {
@@ -49,57 +58,6 @@ fn level_rank(l: AgencyLevel) -> u8 {
         AgencyLevel::National => 4,
     }
 }
-
-const STOP_CHARS: &str =
-    "的在和与及由对将把被是为了到向从等于各该其原并经据共有让以至这那此即或派、，。；：！？（）()《》—…-";
-/// Stop chars that also occur inside unit names.
-const WEAK_STOPS: &str = "经和与及原其共有以至由";
-const STOP_WORDS: &[&str] = &[
-    "附近",
-    "就近",
-    "所在地",
-    "相关",
-    "有关",
-    "多个",
-    "多家",
-    "全部",
-    "所有",
-    "其他",
-    "立即",
-    "迅速",
-    "随即",
-    "协调",
-    "组建",
-    "成立",
-    "依托",
-    "联合",
-    "会同",
-    "抽调",
-    "设立",
-    "牵头",
-    "全市",
-    "全省",
-    "全县",
-    "各级",
-    "我们",
-    "民警",
-    "警力",
-    "全体",
-    "通过",
-    "推动",
-    "推进",
-    "建立",
-    "指导",
-    "支持",
-    "所属",
-    "下属",
-    "辖区",
-    "当地",
-    "属地",
-    "基层",
-    "充分",
-    "发挥",
-];
 
 impl Orgs {
     pub fn add_place(&mut self, g: &Gazetteer, div: usize) -> String {
@@ -145,7 +103,7 @@ impl Orgs {
     }
 
     fn national(&mut self) -> String {
-        let label = "公安部".to_string();
+        let label = self.ministry_label.clone();
         if !self.agency_index.contains_key(&label) {
             self.insert_agency(Agency {
                 label: label.clone(),
@@ -167,7 +125,7 @@ impl Orgs {
 
     /// A 分局 not in the gazetteer (月亮湖分局, 高新区·掇刀区分局) of a city's bureau.
     fn branch_agency(&mut self, city_label: &str, name: &str) -> String {
-        let label = format!("{city_label}{name}分局");
+        let label = format!("{city_label}{name}{}", self.branch_word);
         if !self.agency_index.contains_key(&label) {
             self.insert_agency(Agency {
                 label: label.clone(),
@@ -187,7 +145,7 @@ impl Orgs {
         let a = &mut self.agencies[i];
         let written = written.trim_matches(|c: char| super::text::is_open_quote(c) || super::text::is_close_quote(c));
         // 该局 and the like point back; they are no name of the agency.
-        let anaphoric = written.starts_with('该');
+        let anaphoric = self.anaphors.iter().any(|c| written.starts_with(*c));
         if written != a.label && !written.is_empty() && !anaphoric && !a.alt_labels.iter().any(|x| x == written) {
             a.alt_labels.push(written.to_string());
         }
@@ -223,6 +181,10 @@ impl Orgs {
     /// A paragraph that opens with a summary (今年以来, 据统计) and names no one is the article's agency's.
     pub fn actor_at(&self, text: &Text, pos: usize) -> Option<String> {
         let s = text.sentence_of(pos);
+        let (ss, _) = text.sentences.get(s).copied().unwrap_or((0, 0));
+        if let Some(f) = self.founded.iter().rev().find(|m| m.start >= ss && m.end <= pos) {
+            return Some(f.label.clone());
+        }
         let para = text.paragraph_of.get(s).copied();
         for k in (0..=s.min(self.subjects.len().saturating_sub(1))).rev() {
             if let Some(Some(l)) = self.subjects.get(k) {
@@ -230,13 +192,7 @@ impl Orgs {
             }
             let opens_paragraph = k == 0 || text.paragraph_of.get(k - 1).copied() != text.paragraph_of.get(k).copied();
             if opens_paragraph && text.paragraph_of.get(k).copied() == para {
-                let (ss, se) = text.sentences[k];
-                let head = &text.chars[ss..se.min(ss + 16)];
-                let summary = ["据统计", "统计显示", "今年以来", "截至", "截止"]
-                    .iter()
-                    .any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)))
-                    || ["以来"].iter().any(|w| (0..head.len()).any(|p| super::text::at(head, p, w)));
-                if summary && self.main.is_some() {
+                if self.summary_heads.get(k).copied().unwrap_or(false) && self.main.is_some() {
                     return self.main.clone();
                 }
                 break;
@@ -360,6 +316,18 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
     let chars = &text.chars;
     let title_chars: Vec<char> = title.chars().collect();
     let mut o = Orgs::default();
+    let words = &lex.org_words;
+    let ending = |tag: &str| {
+        lex.agency_suffixes.iter().filter(|(_, t)| *t == tag).map(|(a, _)| a.clone()).min_by_key(|a| a.chars().count())
+    };
+    o.ministry_label = ending("ministry").unwrap_or_default();
+    o.branch_word = ending("branch").unwrap_or_default();
+    o.anaphors = words.words(OrgRole::Anaphor).iter().filter_map(|w| w.chars().next()).collect();
+    o.summary_heads = text
+        .sentences
+        .iter()
+        .map(|&(ss, se)| (ss..se.min(ss + 16)).any(|p| words.at(OrgRole::SummaryHead, chars, p).is_some()))
+        .collect();
     let (city, province, county) = context(g, chars, &title_chars);
     o.city = city;
     o.province = province;
@@ -413,7 +381,7 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
     // Units.
     find_units(g, lex, text, &mut o);
     o.mentions.sort_by_key(|m| (m.start, m.end));
-    compute_subjects(text, &mut o);
+    compute_subjects(&lex.org_words, text, &mut o);
     // A sentence that names no agency but speaks of 全市, 全省 … at its head is that agency's.
     for si in 0..text.sentences.len() {
         if o.subjects[si].is_some() {
@@ -422,7 +390,12 @@ pub fn find_orgs(g: &Gazetteer, lex: &Lexicon, text: &Text, title: &str) -> Orgs
         let (s, e) = text.sentences[si];
         let head_end = e.min(s + 14);
         let hit = lex.agency_refs.iter().filter(|(_, t)| t.starts_with("scope-")).find_map(|(form, t)| {
-            (s..head_end).find(|&p| at(chars, p, form) && !at(chars, p + form.chars().count(), "公安")).map(|p| (p, *t))
+            (s..head_end)
+                .find(|&p| {
+                    at(chars, p, form)
+                        && lex.org_words.at(OrgRole::AgencyWord, chars, p + form.chars().count()).is_none()
+                })
+                .map(|p| (p, *t))
         });
         if let Some((_, t)) = hit {
             if let Some(d) = scope_division(g, &o, t) {
@@ -453,7 +426,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             i = aend;
             continue;
         }
-        if tag == "relative" && i > 0 && chars[i - 1] == '安' {
+        if tag == "relative" && lex.org_words.ends_at(OrgRole::AgencyWord, chars, i) {
             i += 1;
             continue;
         }
@@ -465,7 +438,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             let mut end = aend;
             if tag == "bureau" {
                 // 温州市公安局鹿城区分局, 浙江省杭州市公安局西湖区分局.
-                if let Some((bend, name)) = branch_after(chars, aend) {
+                if let Some((bend, name)) = branch_after(&lex.org_words, &o.branch_word.clone(), chars, aend) {
                     let inner = place_chain(g, chars, bend - 2, Some(div), None).1;
                     let inner_label = inner
                         .last()
@@ -487,7 +460,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 continue;
             }
             if *target == "national" {
-                if *form != "公安部" {
+                if !lex.agency_suffixes.iter().any(|(a, t)| *t == "ministry" && a == form) {
                     resolved = Some((aend - form.chars().count(), o.national()));
                 }
                 break;
@@ -501,13 +474,18 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 resolved = Some((cs, o.division_agency(g, d)));
             } else if target.starts_with("last-") {
                 // 该局, 该厅: the last 局 (厅) named as an actor, not one named in 按照…部署.
-                let want = if *target == "last-province" { "厅" } else { "局" };
+                let want_province = *target == "last-province";
                 let last = out
                     .iter()
                     .rev()
                     .find(|m: &&(usize, usize, String, String)| {
-                        (m.2.ends_with(want) || (want == "局" && m.2.ends_with("分局")))
-                            && !NOT_SUBJECT_BEFORE.iter().any(|w| ends_at(chars, m.0, w))
+                        let level = o.agency(&m.2).map(|a| a.level);
+                        let fits = if want_province {
+                            level == Some(AgencyLevel::Provincial)
+                        } else {
+                            matches!(level, Some(AgencyLevel::Prefectural | AgencyLevel::County))
+                        };
+                        fits && !lex.org_words.ends_at(OrgRole::NotSubjectBefore, chars, m.0)
                     })
                     .map(|m| m.2.clone());
                 if let Some(l) = last {
@@ -530,10 +508,13 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             i += 1;
             continue;
         }
-        if is_branch && name_start_back(chars, i, 8) == i && anchor.chars().count() == 2 {
+        if is_branch && name_start_back(&lex.org_words, chars, i, 8) == i && anchor.chars().count() == 2 {
             // 分局 alone: the branch named last.
-            if let Some(last) =
-                out.iter().rev().find(|m: &&(usize, usize, String, String)| m.2.ends_with("分局")).map(|m| m.2.clone())
+            if let Some(last) = out
+                .iter()
+                .rev()
+                .find(|m: &&(usize, usize, String, String)| m.2.ends_with(&o.branch_word))
+                .map(|m| m.2.clone())
             {
                 out.push((i, aend, last, String::new()));
                 i = aend;
@@ -542,11 +523,11 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
         }
         if is_branch {
             // 屈家岭公安分局, 大榭分局: a branch of the city in context (or of the agency just before it).
-            let name_start = name_start_back(chars, i, 8);
+            let name_start = name_start_back(&lex.org_words, chars, i, 8);
             if i >= name_start + 2 {
                 let name: String = chars[name_start..i].iter().collect();
-                let name = name.trim_end_matches("公安").to_string();
-                if ["公安", "局", "厅", "部", "队", "所"].iter().any(|k| name.contains(k)) {
+                let name = trim_agency_word(&lex.org_words, &name);
+                if lex.org_words.within(OrgRole::OrganWord, &name) {
                     i += 1;
                     continue;
                 }
@@ -577,32 +558,41 @@ fn scope_division(g: &Gazetteer, o: &Orgs, target: &str) -> Option<usize> {
         "city" => o.city,
         "county" => o.county,
         "region" => match o.province {
-            Some(p) if g.divisions[p].name.ends_with("自治区") => Some(p),
+            Some(p) if super::gazetteer::is_autonomous_region(&g.divisions[p].code) => Some(p),
             _ => o.county,
         },
         _ => None,
     }
 }
 
+/// `name` without a final 公安 (鄂城区公安 of 鄂城区公安分局).
+fn trim_agency_word(w: &OrgWords, name: &str) -> String {
+    let mut name = name.to_string();
+    for a in w.words(OrgRole::AgencyWord) {
+        if let Some(stripped) = name.strip_suffix(a.as_str()) {
+            name = stripped.to_string();
+        }
+    }
+    name
+}
+
 /// After `公安局` at `pos`: `XX分局` or `XX公安分局` within a few chars: (end, name without 公安).
-fn branch_after(chars: &[char], pos: usize) -> Option<(usize, String)> {
+fn branch_after(w: &OrgWords, branch_word: &str, chars: &[char], pos: usize) -> Option<(usize, String)> {
     let mut j = pos;
     while j < chars.len() && j - pos <= 10 {
-        if super::text::at(chars, j, "分局") {
+        if super::text::at(chars, j, branch_word) {
             if j == pos {
                 return None;
             }
             let name: String = chars[pos..j].iter().collect();
-            let name = name.trim_end_matches("公安").to_string();
-            if name.chars().count() < 2
-                || ["支队", "大队", "派出所", "中心", "公安", "局", "厅", "部"].iter().any(|k| name.contains(k))
-            {
+            let name = trim_agency_word(w, &name);
+            if name.chars().count() < 2 || w.within(OrgRole::OrganWord, &name) {
                 return None;
             }
-            return Some((j + 2, name));
+            return Some((j + branch_word.chars().count(), name));
         }
         let c = chars[j];
-        if !(is_han(c) || c == '·' || c == '・') || STOP_CHARS.contains(c) {
+        if !(is_han(c) || c == '·' || c == '・') || w.has_char(OrgRole::Stop, c) {
             return None;
         }
         j += 1;
@@ -612,7 +602,7 @@ fn branch_after(chars: &[char], pos: usize) -> Option<(usize, String)> {
 
 /// Walks back from `end` over the chars a name can hold; returns where the name starts (at most `max`
 /// chars back; `end` when none can).
-fn name_start_back(chars: &[char], end: usize, max: usize) -> usize {
+fn name_start_back(w: &OrgWords, chars: &[char], end: usize, max: usize) -> usize {
     let mut k = end;
     let mut in_quote = false;
     while k > 0 && end - k < max + 2 {
@@ -634,15 +624,128 @@ fn name_start_back(chars: &[char], end: usize, max: usize) -> usize {
             k -= 1;
             continue;
         }
-        if !(is_han(c) || c == '·' || c == '・' || c.is_ascii_alphanumeric()) || STOP_CHARS.contains(c) {
+        if !(is_han(c) || c == '·' || c == '・' || c.is_ascii_alphanumeric()) || w.has_char(OrgRole::Stop, c) {
             break;
         }
-        if STOP_WORDS.iter().any(|w| ends_at(chars, k, w)) {
+        if w.ends_at(OrgRole::Stop, chars, k) {
             break;
         }
         k -= 1;
     }
     k
+}
+
+/// The unit kind at `i`, the longest first: (kind, may stand alone, needs its organisation right before).
+fn unit_kind_at<'a>(lex: &'a Lexicon, chars: &[char], i: usize) -> Option<(&'a str, bool, bool)> {
+    if let Some((k, bare)) = lex.unit_kinds.iter().find(|(k, _)| at(chars, i, k)) {
+        return Some((k.as_str(), *bare, false));
+    }
+    lex.org_words.words(OrgRole::AttachedKind).iter().find(|k| at(chars, i, k)).map(|k| (k.as_str(), false, true))
+}
+
+/// Where a unit's own name starts, and its parent when the name is preceded by one.
+struct NameBack {
+    start: usize,
+    parent: Option<String>,
+    /// Longer than a name can be (a long name is read only right after its organisation).
+    too_long: bool,
+    /// The parent is an organisation named right before the name (not a place, not a guess).
+    after_org: bool,
+    /// Named as formed here (成立专案组): what follows in the sentence is its work.
+    founded: bool,
+}
+
+/// Walks back from the unit kind at `i` for the unit's own name, stopping at an organisation (the parent),
+/// a place (its agency is the parent), a stop word, or the start of a clause.
+fn name_back(
+    g: &Gazetteer,
+    lex: &Lexicon,
+    chars: &[char],
+    o: &mut Orgs,
+    i: usize,
+    agency_ends: &HashMap<usize, String>,
+    unit_ends: &HashMap<usize, String>,
+) -> NameBack {
+    const LIMIT: usize = 10;
+    const LIMIT_AFTER_ORG: usize = 16;
+    let w = &lex.org_words;
+    let org_at = |k: usize| agency_ends.get(&k).or_else(|| unit_ends.get(&k)).cloned();
+    let mut k = i;
+    let mut parent: Option<String> = None;
+    let mut after_org = false;
+    let mut founded = false;
+    loop {
+        if let Some(l) = org_at(k) {
+            parent = Some(l);
+            after_org = true;
+            break;
+        }
+        if k < i {
+            let (ps, chain) = place_chain(g, chars, k, o.city, o.province);
+            if let Some(&d) = chain.last() {
+                // A place written in full (赤壁市官塘驿镇派出所), or the article's own city by its short name.
+                let full = w.has_char(OrgRole::PlaceEnd, chars[k - 1]);
+                if ps < k && (full || Some(d) == o.city || Some(d) == o.province) {
+                    parent = Some(o.division_agency(g, d));
+                    break;
+                }
+            }
+        }
+        if k == 0 || i - k > LIMIT_AFTER_ORG {
+            break;
+        }
+        let c = chars[k - 1];
+        if super::text::is_close_quote(c) {
+            // A quoted part of the name: “剥茧”专班, “3·18”专案组.
+            let mut q = k - 1;
+            while q > 0 && !super::text::is_open_quote(chars[q - 1]) && k - q < 12 {
+                q -= 1;
+            }
+            if q > 0 && super::text::is_open_quote(chars[q - 1]) {
+                k = q - 1;
+                continue;
+            }
+            break;
+        }
+        let name_char = is_han(c) || c == '·' || c.is_ascii_alphanumeric();
+        if name_char && !w.has_char(OrgRole::Stop, c) && !w.ends_at(OrgRole::Stop, chars, k) {
+            k -= 1;
+            continue;
+        }
+        if w.has_char(OrgRole::WeakStop, c) {
+            // A char that also stands in names (经侦大队, 经三路派出所, 和平派出所): part of the name when it
+            // opens the clause, or when an organisation is named right before the name.
+            let opens = k == 1 || !(is_han(chars[k - 2]) || chars[k - 2].is_ascii_alphanumeric());
+            if opens && k < i {
+                k -= 1;
+                break;
+            }
+            let mut q = k - 1;
+            while q > 0
+                && i - q <= LIMIT
+                && is_han(chars[q - 1])
+                && !w.has_char(OrgRole::Stop, chars[q - 1])
+                && !agency_ends.contains_key(&q)
+                && !unit_ends.contains_key(&q)
+            {
+                q -= 1;
+            }
+            if let Some(l) = org_at(q) {
+                parent = Some(l);
+                after_org = true;
+                k = q;
+            }
+        } else if let Some(v) = w.words(OrgRole::FounderVerb).iter().find(|v| ends_at(chars, k, v)) {
+            // 刑侦一大队成立专案组: the unit was formed (by the organisation named before the verb).
+            founded = true;
+            if let Some(l) = org_at(k - v.chars().count()) {
+                parent = Some(l);
+            }
+        }
+        break;
+    }
+    let too_long = i - k > LIMIT_AFTER_ORG || (i - k > LIMIT && !after_org);
+    NameBack { start: k, parent, too_long, after_org, founded }
 }
 
 fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
@@ -652,8 +755,9 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
     let agency_ends: HashMap<usize, String> = o.mentions.iter().map(|m| (m.end, m.label.clone())).collect();
     let mut unit_ends: HashMap<usize, String> = HashMap::new();
     let mut weak_units: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let words = &lex.org_words;
     while i < n {
-        let Some((kind, bare)) = lex.unit_kinds.iter().find(|(k, _)| super::text::at(chars, i, k)) else {
+        let Some((kind, bare, attached)) = unit_kind_at(lex, chars, i) else {
             i += 1;
             continue;
         };
@@ -663,89 +767,45 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             i = kend;
             continue;
         }
-        // Walk back for the unit's own name, stopping at an organisation or a place.
-        let mut k = i;
-        let mut parent: Option<String> = None;
-        let limit = 10;
-        loop {
-            if let Some(l) = agency_ends.get(&k).or_else(|| unit_ends.get(&k)) {
-                parent = Some(l.clone());
-                break;
-            }
-            if k < i {
-                let (ps, chain) = place_chain(g, chars, k, o.city, o.province);
-                if let Some(&d) = chain.last() {
-                    // A place written in full (赤壁市官塘驿镇派出所), or the article's own city by its short name.
-                    let full = matches!(chars[k - 1], '市' | '县' | '区' | '旗' | '州' | '省' | '盟');
-                    if ps < k && (full || Some(d) == o.city || Some(d) == o.province) {
-                        parent = Some(o.division_agency(g, d));
-                        break;
-                    }
-                }
-            }
-            if k == 0 || i - k > limit {
-                break;
-            }
-            let c = chars[k - 1];
-            if super::text::is_close_quote(c) {
-                // A quoted part of the name: “剥茧”专班.
-                let mut q = k - 1;
-                while q > 0 && !super::text::is_open_quote(chars[q - 1]) && k - q < 12 {
-                    q -= 1;
-                }
-                if q > 0 && super::text::is_open_quote(chars[q - 1]) {
-                    k = q - 1;
-                    continue;
-                }
-                break;
-            }
-            if !(is_han(c) || c == '·' || c.is_ascii_alphanumeric())
-                || STOP_CHARS.contains(c)
-                || STOP_WORDS.iter().any(|w| ends_at(chars, k, w))
-            {
-                // A char that also stands in names (经三路派出所, 和平派出所): read on only if an
-                // organisation is named right before the name.
-                if WEAK_STOPS.contains(c) {
-                    let mut q = k - 1;
-                    while q > 0
-                        && i - q <= limit
-                        && is_han(chars[q - 1])
-                        && !STOP_CHARS.contains(chars[q - 1])
-                        && !agency_ends.contains_key(&q)
-                        && !unit_ends.contains_key(&q)
-                    {
-                        q -= 1;
-                    }
-                    if let Some(l) = agency_ends.get(&q).or_else(|| unit_ends.get(&q)) {
-                        parent = Some(l.clone());
-                        k = q;
-                    }
-                }
-                break;
-            }
-            k -= 1;
+        let back = name_back(g, lex, chars, o, i, &agency_ends, &unit_ends);
+        let (k, mut parent) = (back.start, back.parent);
+        if back.too_long {
+            i = kend;
+            continue;
         }
-        if i - k > limit || (*bare && i - k > 4 && parent.is_none()) {
+        // An attached kind (刑侦局, …中心) names a unit only right after its organisation.
+        if attached && !back.after_org {
+            i = kend;
+            continue;
+        }
+        let quoted_prefix = k < i && super::text::is_open_quote(chars[k]) && super::text::is_close_quote(chars[i - 1]);
+        if bare && i - k > 4 && !quoted_prefix && parent.is_none() {
             i = kend;
             continue;
         }
         let name: String = chars[k..kend].iter().collect();
-        let name = name.trim_start_matches(|c: char| c == '该' || c == '各');
+        let name = name.trim_start_matches(|c: char| {
+            words.has_char(OrgRole::Anaphor, c) || words.has_char(OrgRole::Distributive, c)
+        });
         let prefix: String = chars[k..i].iter().collect();
         // Not units: a quoted term (“枫桥式公安派出所”创建), a title (副大队长, 所长), a count (一个缉捕专班),
-        // anything holding an agency's name.
+        // a kind spread over levels (市县两级专班, 各县区专班), anything holding an agency's name.
         let quoted_term = k > 0
             && super::text::is_open_quote(chars[k - 1])
             && kend < n
             && super::text::is_close_quote(chars[kend])
-            && ["创建", "建设", "创评", "称号", "品牌", "模式", "经验", "活动", "评选", "标准", "示范"]
-                .iter()
-                .any(|w| at(chars, kend + 1, w));
-        let title = at(chars, kend, "长") && (prefix.is_empty() || prefix == "副");
+            && words.at(OrgRole::QuotedTermAfter, chars, kend + 1).is_some();
+        // A title with a kind that stands alone (刑侦支队长) still names the unit.
+        let title = words.at(OrgRole::TitleEnd, chars, kend).is_some()
+            && !bare
+            && (prefix.is_empty() || words.has(OrgRole::TitlePrefix, &prefix));
         let counted = prefix.chars().next().map_or(false, |c| {
-            super::numbers::is_cn_numeral(c) && prefix.chars().nth(1).map_or(false, |d| "个支名位".contains(d))
+            super::numbers::is_cn_numeral(c)
+                && prefix.chars().nth(1).map_or(false, |d| words.has_char(OrgRole::Counter, d))
         });
-        if quoted_term || title || counted || prefix.contains("公安") {
+        let tiers = words.within(OrgRole::Tiers, &prefix)
+            || (prefix.chars().count() == 1 && prefix.chars().all(|c| words.has_char(OrgRole::PlaceEnd, c)));
+        if quoted_term || title || counted || tiers || words.within(OrgRole::AgencyWord, &prefix) {
             i = kend;
             continue;
         }
@@ -755,9 +815,7 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 .units
                 .iter()
                 .rev()
-                .find(|u| {
-                    u.name.ends_with(kind.as_str()) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p))
-                })
+                .find(|u| u.name.ends_with(kind) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p)))
                 .map(|u| u.label.clone());
             if let Some(label) = prev {
                 o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
@@ -770,7 +828,7 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 continue;
             }
         }
-        if parent.is_none() && name.starts_with("国家") {
+        if parent.is_none() && words.words(OrgRole::NationalPrefix).iter().any(|w| name.starts_with(w.as_str())) {
             // 国家反诈中心: the Ministry's.
             parent = Some(o.national());
         }
@@ -778,7 +836,12 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
         if parent.is_none() {
             let (ss, _) = text.sentences.get(text.sentence_of(k)).copied().unwrap_or((0, 0));
             let before: Vec<&OrgMention> = o.mentions.iter().filter(|m| !m.is_unit && m.end <= k).collect();
-            let in_sentence = before.iter().rev().find(|m| m.start >= ss).map(|m| m.label.clone());
+            // Not one named as a helper or the place of the work (在市公安局…推送的线索基础上).
+            let in_sentence = before
+                .iter()
+                .rev()
+                .find(|m| m.start >= ss && !words.ends_at(OrgRole::NotSubjectBefore, chars, m.start))
+                .map(|m| m.label.clone());
             // Known already under some parent? Then it is that one, unless that parent was only a guess
             // and this sentence names the agency.
             if let Some(u) = o.units.iter().find(|u| u.name == name) {
@@ -810,7 +873,10 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
             continue;
         };
         let ev = text.evidence(k, kend);
-        let label = add_unit(o, &p, name, ev);
+        let label = add_unit(o, &p, &case_task_force_name(name, kind), name, ev);
+        if back.founded {
+            o.founded.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+        }
         if weak {
             weak_units.insert(label.clone());
         }
@@ -842,7 +908,22 @@ fn rename_unit(o: &mut Orgs, old: &str, new: &str, parent: &str) {
     }
 }
 
-fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
+/// A unit named by its case's code and the case (“3·18”特大电信网络诈骗案专案组) is known by the code and
+/// its kind (“3·18”专案组); other names are their own.
+fn case_task_force_name(name: &str, kind: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.first().map_or(true, |c| !super::text::is_open_quote(*c)) {
+        return name.to_string();
+    }
+    let Some(close) = chars.iter().position(|c| super::text::is_close_quote(*c)) else { return name.to_string() };
+    if !chars[..close].iter().any(|c| c.is_ascii_digit()) {
+        return name.to_string();
+    }
+    let code: String = chars[..=close].iter().collect();
+    format!("{code}{kind}")
+}
+
+fn add_unit(o: &mut Orgs, parent: &str, name: &str, written: &str, ev: Evidence) -> String {
     let clean: String =
         name.chars().filter(|c| !super::text::is_open_quote(*c) && !super::text::is_close_quote(*c)).collect();
     let label = format!("{parent}{clean}");
@@ -851,11 +932,16 @@ fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
         if unit.evidence.len() < 3 && !unit.evidence.iter().any(|e| e.start == ev.start) {
             unit.evidence.push(ev);
         }
+        if written != unit.name && !unit.alt_labels.iter().any(|a| a == written) {
+            unit.alt_labels.push(written.to_string());
+        }
         return label;
     }
     let mut alt = Vec::new();
-    if clean != name {
-        alt.push(name.to_string());
+    for form in [name, written] {
+        if form != clean && !alt.iter().any(|a| a == form) {
+            alt.push(form.to_string());
+        }
     }
     o.unit_index.insert(label.clone(), o.units.len());
     o.units.push(Unit {
@@ -868,31 +954,37 @@ fn add_unit(o: &mut Orgs, parent: &str, name: &str, ev: Evidence) -> String {
     label
 }
 
-/// Words right before a mention that make it no subject (在省公安厅支持下, 联合深圳警方, 被湖南警方).
-const NOT_SUBJECT_BEFORE: &[&str] = &[
-    "在", "联合", "会同", "协助", "配合", "按照", "根据", "向", "报", "被", "据", "与", "和", "及", "请", "由", "对",
-    "经", "协调", "移交", "给",
-];
-const NOT_SUBJECT_AFTER: &[&str] = &[
-    "支持",
-    "指导",
-    "部署",
-    "要求",
-    "统一",
-    "协助",
-    "等地",
-    "等",
-    "的支持",
-    "的指导",
-    "的部署",
-    "发布",
-    "通报",
-    "领导",
-    "党委",
-    "主要领导",
-];
+/// The index of the last mention of the chain of adjacent mentions starting at `j` (鄂城区公安分局西山派出所).
+fn chain_last(ms: &[OrgMention], j: usize) -> usize {
+    let mut last = j;
+    while last + 1 < ms.len() && ms[last + 1].start == ms[last].end {
+        last += 1;
+    }
+    last
+}
 
-fn compute_subjects(text: &Text, o: &mut Orgs) {
+/// Whether what follows a mention (or a list of mentions) ending at `end` makes it no subject: a word
+/// of deployment or support (公安部、省公安厅统一部署), or a time phrase (…“7·25”专项行动以来).
+fn qualifies_only(w: &OrgWords, chars: &[char], end: usize, sentence_end: usize) -> bool {
+    if w.at(OrgRole::NotSubjectAfter, chars, end).is_some() {
+        return true;
+    }
+    if end < sentence_end && super::text::is_close_quote(chars[end]) {
+        if w.at(OrgRole::NotSubjectAfter, chars, end + 1).is_some() {
+            return true;
+        }
+    }
+    let mut p = end;
+    while p < sentence_end && p - end < 16 && !matches!(chars[p], '，' | ',' | '。' | '；' | '、') {
+        p += 1;
+    }
+    w.ends_at(OrgRole::TimePhraseEnd, chars, p) && p > end
+}
+
+/// Per sentence, the organisation that acts in it: the first mention (or list of mentions joined by
+/// 、和与及) that is neither introduced as a helper or deployer (按照, 在…支持下) nor followed by a word that
+/// makes it one (部署, 统一); of a list, the most specific.
+fn compute_subjects(w: &OrgWords, text: &Text, o: &mut Orgs) {
     let chars = &text.chars;
     let mut subjects = vec![None; text.sentences.len()];
     let ms: Vec<OrgMention> = o.mentions.clone();
@@ -902,50 +994,32 @@ fn compute_subjects(text: &Text, o: &mut Orgs) {
             idx += 1;
         }
         let mut j = idx;
-        let mut cands: Vec<&OrgMention> = Vec::new();
         while j < ms.len() && ms[j].start < e {
-            let m = &ms[j];
-            let before_bad = NOT_SUBJECT_BEFORE.iter().any(|w| ends_at(chars, m.start, w));
-            // Walk the chain of adjacent mentions (鄂城区公安分局西山派出所): its last element speaks.
-            let mut last = j;
-            while last + 1 < ms.len() && ms[last + 1].start == ms[last].end {
-                last += 1;
-            }
-            let chain_end = ms[last].end;
-            let after_bad = NOT_SUBJECT_AFTER.iter().any(|w| super::text::at(chars, chain_end, w))
-                || {
-                    // A time phrase (湖北省公安机关“7·25”专项行动以来): the agency only qualifies it.
-                    let mut p = chain_end;
-                    while p < e && p - chain_end < 16 && !matches!(chars[p], '，' | ',' | '。' | '；' | '、') {
-                        p += 1;
-                    }
-                    let phrase: String = chars[chain_end..p].iter().collect();
-                    ["以来", "期间", "行动中", "攻势中", "会战中", "斗争中"].iter().any(|w| phrase.ends_with(w))
+            let before_bad = w.ends_at(OrgRole::NotSubjectBefore, chars, ms[j].start);
+            // The list of chains joined by conjunctions: each chain's last element speaks.
+            let mut group = vec![chain_last(&ms, j)];
+            loop {
+                let last = *group.last().unwrap_or(&j);
+                let k = last + 1;
+                let joined = k < ms.len()
+                    && ms[k].start == ms[last].end + 1
+                    && ms[k].start < e
+                    && w.has_char(OrgRole::Conjunction, chars[ms[last].end]);
+                if !joined {
+                    break;
                 }
-                || NOT_SUBJECT_AFTER
-                    .iter()
-                    .any(|w| chain_end < e && super::text::at(chars, chain_end + 1, w) && chars[chain_end] == '”');
+                group.push(chain_last(&ms, k));
+            }
+            let first_end = ms[group[0]].end;
+            let group_end = ms[*group.last().unwrap_or(&j)].end;
+            let after_bad = qualifies_only(w, chars, first_end, e) || qualifies_only(w, chars, group_end, e);
             if !before_bad && !after_bad {
-                cands.push(&ms[last]);
-                // Conjoined subjects (省公安厅、鄂州市公安局合力): the most specific speaks.
-                let mut k = last + 1;
-                while k < ms.len()
-                    && ms[k].start == ms[k - 1].end + 1
-                    && matches!(chars[ms[k - 1].end], '、' | '和' | '与' | '及')
-                {
-                    let mut l2 = k;
-                    while l2 + 1 < ms.len() && ms[l2 + 1].start == ms[l2].end {
-                        l2 += 1;
-                    }
-                    cands.push(&ms[l2]);
-                    k = l2 + 1;
+                if let Some(best) = group.iter().map(|&g| &ms[g]).min_by_key(|m| m.rank) {
+                    subjects[si] = Some(best.label.clone());
                 }
                 break;
             }
-            j = last + 1;
-        }
-        if let Some(best) = cands.iter().min_by_key(|m| m.rank) {
-            subjects[si] = Some(best.label.clone());
+            j = group.last().map_or(j + 1, |l| l + 1);
         }
     }
     o.subjects = subjects;

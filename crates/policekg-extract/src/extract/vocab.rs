@@ -1,0 +1,186 @@
+//! Typed word lists: `word<TAB>role` rows whose role is an enum parsed at load, so a misspelled role fails
+//! at load instead of silently matching nothing. One word may carry several roles (one row each).
+//!
+//! [`OrgWords`] (data/lexicon/org_words.tsv) holds the words the organisation rules read: where a unit's
+//! name stops, which words around a mention make it no subject, which heads open a summary.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use super::lexicon::{rows, LexiconError};
+use super::text::{at, ends_at};
+
+pub const ORG_WORDS: &str = include_str!("../../../../data/lexicon/org_words.tsv");
+
+/// What a word of org_words.tsv does; the doc of each variant is the tag's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgRole {
+    /// `stop`: a char or word a unit's or branch's own name never runs back over (的, 民警, 组成).
+    Stop,
+    /// `weak-stop`: a stop char that also stands inside names (经三路派出所): read on only if an
+    /// organisation is named right before the name, or if the char opens the clause (经侦大队).
+    WeakStop,
+    /// `not-subject-before`: right before a mention, it makes the mention no subject (按照, 在, 联合).
+    NotSubjectBefore,
+    /// `not-subject-after`: right after a mention (or a list of mentions), no subject (部署, 统一, 支持).
+    NotSubjectAfter,
+    /// `time-phrase-end`: a phrase after a mention ending so only dates something (…行动以来).
+    TimePhraseEnd,
+    /// `summary-head`: at the head of a paragraph's first sentence, the paragraph sums up the article
+    /// agency's results (今年以来, 据统计).
+    SummaryHead,
+    /// `conjunction`: joins mentions into one subject (、 和 与 及).
+    Conjunction,
+    /// `quoted-term-after`: after a quoted unit name, the quote names a title or model, no unit (创建).
+    QuotedTermAfter,
+    /// `place-end`: the last char of a place written in full (市, 县, 镇 is not: it belongs to names).
+    PlaceEnd,
+    /// `counter`: a measure word after a numeral before a unit kind (一个专班: a count, no name).
+    Counter,
+    /// `title-end`: right after a unit kind, makes a job title (大队长).
+    TitleEnd,
+    /// `title-prefix`: the whole prefix of a job title (副大队长).
+    TitlePrefix,
+    /// `organ-word`: a word that no branch's own name holds (公安, 局, 队, 所).
+    OrganWord,
+    /// `anaphor`: a leading char that points back (该局), no part of a name.
+    Anaphor,
+    /// `distributive`: a leading char that spreads (各派出所), no part of a name.
+    Distributive,
+    /// `national-prefix`: a unit named with it belongs to the Ministry (国家反诈中心).
+    NationalPrefix,
+    /// `founder-verb`: between an organisation and a unit kind, the unit was formed by it (成立专案组).
+    FounderVerb,
+    /// `agency-word`: a unit's prefix holding it names an agency, no unit (公安).
+    AgencyWord,
+    /// `attached-kind`: a unit kind read only right after its organisation's name (公安厅刑侦局,
+    /// 市公安局反电信网络诈骗中心): alone, the word names too much else.
+    AttachedKind,
+    /// `tiers`: a word of levels (市县两级, 各县区): a unit named with it is a kind, no single unit.
+    Tiers,
+}
+
+impl FromStr for OrgRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "stop" => OrgRole::Stop,
+            "weak-stop" => OrgRole::WeakStop,
+            "not-subject-before" => OrgRole::NotSubjectBefore,
+            "not-subject-after" => OrgRole::NotSubjectAfter,
+            "time-phrase-end" => OrgRole::TimePhraseEnd,
+            "summary-head" => OrgRole::SummaryHead,
+            "conjunction" => OrgRole::Conjunction,
+            "quoted-term-after" => OrgRole::QuotedTermAfter,
+            "place-end" => OrgRole::PlaceEnd,
+            "counter" => OrgRole::Counter,
+            "title-end" => OrgRole::TitleEnd,
+            "title-prefix" => OrgRole::TitlePrefix,
+            "organ-word" => OrgRole::OrganWord,
+            "anaphor" => OrgRole::Anaphor,
+            "distributive" => OrgRole::Distributive,
+            "national-prefix" => OrgRole::NationalPrefix,
+            "founder-verb" => OrgRole::FounderVerb,
+            "tiers" => OrgRole::Tiers,
+            "agency-word" => OrgRole::AgencyWord,
+            "attached-kind" => OrgRole::AttachedKind,
+            other => return Err(format!("unknown role {other:?}")),
+        })
+    }
+}
+
+/// Words by role, longest first within a role.
+pub struct WordLists<R> {
+    lists: HashMap<R, Vec<String>>,
+    empty: Vec<String>,
+}
+
+impl<R: FromStr<Err = String> + Eq + std::hash::Hash + Copy> WordLists<R> {
+    /// Parses `word<TAB>role` rows of `file`.
+    pub fn parse(file: &str, text: &str) -> Result<Self, LexiconError> {
+        let mut lists: HashMap<R, Vec<String>> = HashMap::new();
+        for (line, f) in rows(file, text, 2, None)? {
+            let role = f[1].parse::<R>().map_err(|reason| LexiconError { file: file.into(), line, reason })?;
+            lists.entry(role).or_default().push(f[0].to_string());
+        }
+        for v in lists.values_mut() {
+            v.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        }
+        Ok(WordLists { lists, empty: Vec::new() })
+    }
+
+    /// The words of a role, longest first.
+    pub fn words(&self, role: R) -> &[String] {
+        self.lists.get(&role).unwrap_or(&self.empty)
+    }
+
+    /// The longest word of `role` starting at `pos`: its length in chars.
+    pub fn at(&self, role: R, chars: &[char], pos: usize) -> Option<usize> {
+        self.words(role).iter().find(|w| at(chars, pos, w)).map(|w| w.chars().count())
+    }
+
+    /// Whether a word of `role` ends right before `pos`.
+    pub fn ends_at(&self, role: R, chars: &[char], pos: usize) -> bool {
+        self.words(role).iter().any(|w| ends_at(chars, pos, w))
+    }
+
+    /// Whether `c` is a one-char word of `role`.
+    pub fn has_char(&self, role: R, c: char) -> bool {
+        self.words(role).iter().any(|w| {
+            let mut it = w.chars();
+            it.next() == Some(c) && it.next().is_none()
+        })
+    }
+
+    /// Whether `s` is a word of `role`.
+    pub fn has(&self, role: R, s: &str) -> bool {
+        self.words(role).iter().any(|w| w == s)
+    }
+
+    /// Whether `s` holds a word of `role`.
+    pub fn within(&self, role: R, s: &str) -> bool {
+        self.words(role).iter().any(|w| s.contains(w.as_str()))
+    }
+}
+
+pub type OrgWords = WordLists<OrgRole>;
+
+impl OrgWords {
+    pub fn builtin() -> OrgWords {
+        OrgWords::parse("org_words.tsv", ORG_WORDS).unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelled_role_fails_at_load() {
+        let err = OrgWords::parse("org_words.tsv", "# h\n的\tstop\n在\tnot-subjet-before\n").err().unwrap();
+        assert_eq!(err.line, 3);
+        assert!(err.reason.contains("not-subjet-before"));
+    }
+
+    #[test]
+    fn lookups_by_role() {
+        let w = OrgWords::parse("t.tsv", "的\tstop\n民警\tstop\n按照\tnot-subject-before\n").unwrap();
+        let chars: Vec<char> = "按照民警".chars().collect();
+        assert!(w.ends_at(OrgRole::NotSubjectBefore, &chars, 2));
+        assert_eq!(w.at(OrgRole::Stop, &chars, 2), Some(2));
+        assert!(w.has_char(OrgRole::Stop, '的'));
+        assert!(!w.has_char(OrgRole::Stop, '民'));
+        assert!(w.words(OrgRole::Tiers).is_empty());
+    }
+
+    #[test]
+    fn shipped_org_words_parse_sorted_without_duplicates() {
+        let w = OrgWords::builtin();
+        assert!(!w.words(OrgRole::Stop).is_empty());
+        let lines: Vec<&str> = ORG_WORDS.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
+        let mut sorted = lines.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(lines, sorted, "org_words.tsv must be sorted without duplicate rows");
+    }
+}
