@@ -10,22 +10,49 @@ use regex::Regex;
 use super::lexicon::Lexicon;
 use super::orgs::Orgs;
 use super::text::{at, is_close_quote, is_han, is_open_quote, Text};
+use super::vocab::{CampaignRole, CampaignWords};
 use crate::Campaign;
 
 /// Compiled campaign patterns.
 pub struct CampaignRules {
     umbrella: Vec<Regex>,
     names: Vec<Regex>,
+    /// Patterns of quoted names that are campaigns and umbrellas (“长风2024”).
+    quoted_names: Vec<Regex>,
+    words: CampaignWords,
+}
+
+fn whole(r: &Regex, s: &str) -> bool {
+    r.find(s).map_or(false, |m| m.start() == 0 && m.end() == s.len())
 }
 
 impl CampaignRules {
     pub fn new(lex: &Lexicon) -> CampaignRules {
-        let compile = |v: &Vec<String>| v.iter().filter_map(|p| Regex::new(p).ok()).collect();
-        CampaignRules { umbrella: compile(&lex.campaign_umbrella), names: compile(&lex.campaign_name) }
+        CampaignRules::with_words(lex, CampaignWords::builtin())
+    }
+
+    /// The rules with the campaign words given (campaign_words.tsv's format, parsed).
+    pub fn with_words(lex: &Lexicon, words: CampaignWords) -> CampaignRules {
+        let compile = |v: &[String]| v.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        CampaignRules {
+            umbrella: compile(&lex.campaign_umbrella),
+            names: compile(&lex.campaign_name),
+            quoted_names: compile(words.words(CampaignRole::QuotedName)),
+            words,
+        }
     }
 
     pub fn is_umbrella(&self, label: &str) -> bool {
-        self.umbrella.iter().any(|r| r.find(label).map_or(false, |m| m.start() == 0 && m.end() == label.len()))
+        self.umbrella.iter().chain(&self.quoted_names).any(|r| whole(r, label))
+    }
+
+    /// A shared campaign word without its list filler (等系列专项行动 -> 专项行动).
+    fn trim_filler<'a>(&self, sfx: &'a str) -> &'a str {
+        let mut s = sfx;
+        for f in self.words.words(CampaignRole::ListFiller) {
+            s = s.strip_prefix(f.as_str()).unwrap_or(s);
+        }
+        s
     }
 
     fn is_known_name(&self, core: &str) -> bool {
@@ -126,7 +153,7 @@ fn detect(
             continue;
         }
         let mut j = i + 1;
-        while j < n && j - i <= 24 && !is_close_quote(chars[j]) && !matches!(chars[j], '。' | '\n' | '，') {
+        while j < n && j - i <= 40 && !is_close_quote(chars[j]) && !matches!(chars[j], '。' | '\n' | '，') {
             j += 1;
         }
         if j >= n || !is_close_quote(chars[j]) || j == i + 1 {
@@ -161,19 +188,41 @@ fn detect(
                 }
             }
         }
-        let shared = suffix.map_or(false, |sfx| !at(chars, after, sfx));
+        // “铁网”追逃行动, “长风2024”治安打击整治行动: a few words of what it does before the campaign word.
+        let mut described: Option<usize> = None;
+        if suffix.is_none() && !weak && core.chars().count() <= 12 {
+            for d in 1..=6 {
+                if after + d >= n || !is_han(chars[after + d - 1]) {
+                    break;
+                }
+                if let Some(sfx) = lex.campaign_suffix.iter().find(|w| at(chars, after + d, w)) {
+                    suffix = Some(sfx);
+                    described = Some(d);
+                    break;
+                }
+            }
+        }
+        let shared = described.is_none() && suffix.map_or(false, |sfx| !at(chars, after, sfx));
         let has_han_name = core.chars().filter(|c| is_han(*c)).count() >= 2;
         let tail = lex.campaign_tail.iter().any(|t| core.ends_with(t.as_str())) && core.chars().count() >= 4;
         let known = rules.is_known_name(&core);
         let label_end;
         let label = if let Some(sfx) = suffix {
-            label_end = if shared { after } else { after + sfx.chars().count() };
-            if has_han_name {
-                let sfx = sfx.trim_start_matches('等').trim_start_matches("系列");
+            let d = described.unwrap_or(0);
+            label_end = if shared { after } else { after + d + sfx.chars().count() };
+            if described.is_some() {
+                if !(has_han_name || known || rules.is_umbrella(&core)) {
+                    i = after;
+                    continue;
+                }
+                alts.entry(core.clone()).or_default().push(chars[i..label_end].iter().collect());
+                core.clone()
+            } else if has_han_name {
+                let sfx = rules.trim_filler(sfx);
                 alts.entry(core.clone()).or_default().push(format!("{core}{sfx}"));
                 core.clone()
             } else if core.chars().any(|c| c.is_ascii_digit()) {
-                format!("{core}{}", sfx.trim_start_matches('等').trim_start_matches("系列"))
+                format!("{core}{}", rules.trim_filler(sfx))
             } else {
                 i = after;
                 continue;
@@ -208,7 +257,7 @@ fn detect(
                     caps.name("label").map(|l| l.as_str().to_string()).unwrap_or_else(|| m.as_str().to_string());
                 let mut end = e;
                 if is_umb {
-                    if let Some(sfx) = ["专项行动", "行动"].iter().find(|w| at(chars, e, w)) {
+                    if let Some(sfx) = rules.words.words(CampaignRole::UmbrellaSuffix).iter().find(|w| at(chars, e, w)) {
                         alts.entry(label.clone()).or_default().push(format!("{label}{sfx}"));
                         end = e + sfx.chars().count();
                     }
@@ -219,7 +268,109 @@ fn detect(
             }
         }
     }
+    // 3. Names written without quotes that the lexicon does not know: after a launch verb or from an
+    // action word to a campaign ending (开展打击盗窃公共设施专项行动, 整治食品安全问题联合行动).
+    for (start, end) in unquoted_names(&rules.words, chars) {
+        if mentions.iter().any(|x| start < x.end && x.start < end) {
+            continue;
+        }
+        let written: String = chars[start..end].iter().collect();
+        let label: String = written.chars().filter(|c| !is_open_quote(*c) && !is_close_quote(*c)).collect();
+        if written != label {
+            alts.entry(label.clone()).or_default().push(written);
+        }
+        mentions.push(CampaignMention { start, end, label, weak: false });
+    }
     (mentions, alts)
+}
+
+/// Whether `label` is `parent` + a number + a sub-number word (昆仑1号, 昆仑二号 of 昆仑).
+fn is_numbered_part(w: &CampaignWords, label: &str, parent: &str) -> bool {
+    let Some(rest) = label.strip_prefix(parent) else { return false };
+    let digits = rest.chars().take_while(|c| c.is_ascii_digit() || super::numbers::is_cn_numeral(*c)).count();
+    let tail: String = rest.chars().skip(digits).collect();
+    digits > 0 && w.has(CampaignRole::SubNumber, &tail)
+}
+
+/// Rounds of a campaign: a campaign named right after another's name and 第N轮 (…“长风2024”治安打击整治行动
+/// 第7轮次集中统一夏季行动) is that round, named from 第 on; returns (round label, parent label).
+fn read_rounds(
+    w: &CampaignWords,
+    chars: &[char],
+    mentions: &mut [CampaignMention],
+    alts: &mut HashMap<String, Vec<String>>,
+) -> Vec<(String, String)> {
+    const MAX_GAP: usize = 12;
+    let mut out = Vec::new();
+    for k in 0..mentions.len().saturating_sub(1) {
+        let p = mentions[k].end;
+        let Some(ol) = w.at(CampaignRole::Ordinal, chars, p) else { continue };
+        let digits = chars[p + ol..].iter().take_while(|c| c.is_ascii_digit() || super::numbers::is_cn_numeral(**c)).count();
+        if digits == 0 || w.at(CampaignRole::Round, chars, p + ol + digits).is_none() {
+            continue;
+        }
+        let next = &mentions[k + 1];
+        let gap_ok = next.start >= p && next.end - p <= MAX_GAP + next.label.chars().count()
+            && chars[p..next.start].iter().all(|c| is_han(*c) || c.is_ascii_digit());
+        if !gap_ok {
+            continue;
+        }
+        let label: String = chars[p..next.end].iter().collect();
+        alts.entry(label.clone()).or_default().push(next.label.clone());
+        out.push((label.clone(), mentions[k].label.clone()));
+        let m = &mut mentions[k + 1];
+        m.start = p;
+        m.label = label;
+    }
+    out
+}
+
+/// Unquoted campaign names: (start, end) of each, a leading scope word (全市) left out.
+fn unquoted_names(w: &CampaignWords, chars: &[char]) -> Vec<(usize, usize)> {
+    const MAX_LEN: usize = 24;
+    const MIN_CORE: usize = 4;
+    let n = chars.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let start = if let Some(len) = w.at(CampaignRole::LaunchVerb, chars, i) {
+            i + len
+        } else if w.at(CampaignRole::ActionHead, chars, i).is_some() {
+            i
+        } else {
+            i += 1;
+            continue;
+        };
+        let start = start + w.at(CampaignRole::ScopePrefix, chars, start).unwrap_or(0);
+        if start >= n || !is_han(chars[start]) {
+            i += 1;
+            continue;
+        }
+        // The first campaign ending, over Han chars and quotes only.
+        let mut p = start;
+        let mut found = None;
+        while p < n && p - start <= MAX_LEN {
+            if p - start >= MIN_CORE {
+                if let Some(len) = w.at(CampaignRole::UnquotedEnd, chars, p) {
+                    found = Some(p + len);
+                    break;
+                }
+            }
+            let c = chars[p];
+            if !(is_han(c) || is_open_quote(c) || is_close_quote(c)) {
+                break;
+            }
+            p += 1;
+        }
+        match found {
+            Some(end) => {
+                out.push((start, end));
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    out
 }
 
 /// Finds the campaigns of one article.
@@ -259,6 +410,7 @@ pub fn find_campaigns(
         }
     }
     mentions.sort_by_key(|m| (m.start, m.end));
+    let rounds = read_rounds(&rules.words, chars, &mut mentions, &mut alts);
 
     // Campaign records, first mention first.
     let mut out: Vec<Campaign> = Vec::new();
@@ -335,6 +487,17 @@ pub fn find_campaigns(
                     }
                 }
             }
+        }
+    }
+    // Numbered parts (昆仑1号 of 昆仑) and rounds (…行动第7轮次集中统一夏季行动) are parts whatever else is said.
+    let labels: Vec<String> = out.iter().map(|c| c.label.clone()).collect();
+    for c in out.iter_mut() {
+        if let Some((_, parent)) = rounds.iter().find(|(r, _)| *r == c.label) {
+            c.part_of = Some(parent.clone());
+            continue;
+        }
+        if let Some(p) = labels.iter().find(|p| is_numbered_part(&rules.words, &c.label, p)) {
+            c.part_of = Some(p.clone());
         }
     }
     // No cycles: a campaign is never part of its own part.

@@ -11,6 +11,7 @@ use super::lexicon::{rows, LexiconError};
 use super::text::{at, ends_at};
 
 pub const ORG_WORDS: &str = include_str!("../../../../data/lexicon/org_words.tsv");
+pub const CAMPAIGN_WORDS: &str = include_str!("../../../../data/lexicon/campaign_words.tsv");
 
 /// What a word of org_words.tsv does; the doc of each variant is the tag's meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +90,54 @@ impl FromStr for OrgRole {
     }
 }
 
+/// What a word of campaign_words.tsv does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CampaignRole {
+    /// `quoted-name`: a regular expression; a quoted name matching it whole is a campaign and an umbrella
+    /// of those named with it (“长风2024”, “燕赵—砺剑铸盾2021”).
+    QuotedName,
+    /// `launch-verb`: an unquoted campaign name may follow it (开展打击盗窃公共设施专项行动).
+    LaunchVerb,
+    /// `action-head`: an unquoted campaign name may start with it (打击…专项行动, 整治…联合行动).
+    ActionHead,
+    /// `unquoted-end`: the ending of an unquoted campaign name (专项行动, 联合行动, 集中整治行动).
+    UnquotedEnd,
+    /// `scope-prefix`: a leading scope word that is no part of the name (全市打击… -> 打击…).
+    ScopePrefix,
+    /// `umbrella-suffix`: a campaign word after an unquoted umbrella name (云剑-2021专项行动).
+    UmbrellaSuffix,
+    /// `list-filler`: a word before a shared campaign word, no part of it (“断卡”“斩链”等系列专项行动).
+    ListFiller,
+    /// `sub-number`: after a campaign's name and a number, a numbered part of it (昆仑1号 of 昆仑).
+    SubNumber,
+    /// `round`: 第N + it opens a round of the campaign named right before (…行动第7轮次集中统一夏季行动).
+    Round,
+    /// `ordinal`: the char before a round's number (第).
+    Ordinal,
+    /// `range`: between two dates, a period (6月1日至8月31日).
+    Range,
+}
+
+impl FromStr for CampaignRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "quoted-name" => CampaignRole::QuotedName,
+            "launch-verb" => CampaignRole::LaunchVerb,
+            "action-head" => CampaignRole::ActionHead,
+            "unquoted-end" => CampaignRole::UnquotedEnd,
+            "scope-prefix" => CampaignRole::ScopePrefix,
+            "umbrella-suffix" => CampaignRole::UmbrellaSuffix,
+            "list-filler" => CampaignRole::ListFiller,
+            "sub-number" => CampaignRole::SubNumber,
+            "round" => CampaignRole::Round,
+            "ordinal" => CampaignRole::Ordinal,
+            "range" => CampaignRole::Range,
+            other => return Err(format!("unknown role {other:?}")),
+        })
+    }
+}
+
 /// Words by role, longest first within a role.
 pub struct WordLists<R> {
     lists: HashMap<R, Vec<String>>,
@@ -151,6 +200,15 @@ impl OrgWords {
     }
 }
 
+pub type CampaignWords = WordLists<CampaignRole>;
+
+impl CampaignWords {
+    pub fn builtin() -> CampaignWords {
+        CampaignWords::parse("campaign_words.tsv", CAMPAIGN_WORDS)
+            .unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,13 +232,16 @@ mod tests {
     }
 
     #[test]
-    fn shipped_org_words_parse_sorted_without_duplicates() {
-        let w = OrgWords::builtin();
-        assert!(!w.words(OrgRole::Stop).is_empty());
-        let lines: Vec<&str> = ORG_WORDS.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
-        let mut sorted = lines.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(lines, sorted, "org_words.tsv must be sorted without duplicate rows");
+    fn shipped_word_lists_parse_sorted_without_duplicates() {
+        assert!(!OrgWords::builtin().words(OrgRole::Stop).is_empty());
+        assert!(!CampaignWords::builtin().words(CampaignRole::UnquotedEnd).is_empty());
+        for (name, text) in [("org_words.tsv", ORG_WORDS), ("campaign_words.tsv", CAMPAIGN_WORDS)] {
+            assert!(text.starts_with('#'), "{name} must begin with a comment documenting its format");
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
+            let mut sorted = lines.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(lines, sorted, "{name} must be sorted without duplicate rows");
+        }
     }
 }
