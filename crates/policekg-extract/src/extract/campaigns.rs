@@ -76,6 +76,10 @@ pub struct Campaigns {
     pub mentions: Vec<CampaignMention>,
     /// The campaign the article is about, when it has one.
     pub main: Option<String>,
+    /// Per sentence: it opens with a topic of its own (在禁毒战线上，…).
+    pub framed: Vec<bool>,
+    /// Mention start -> the first campaign of the list it is named in (“昆仑”行动和整治…联合行动).
+    pub joined_head: HashMap<usize, String>,
 }
 
 impl Campaigns {
@@ -83,8 +87,8 @@ impl Campaigns {
         self.campaigns.iter().find(|c| c.label == label)
     }
 
-    /// The most specific campaign a sentence names (the last before `pos`, else the first), if any.
-    fn named_in(&self, text: &Text, si: usize, pos: usize) -> Option<String> {
+    /// The most specific campaign a sentence names before `pos`, else (when `or_after`) the first, if any.
+    fn named_in(&self, text: &Text, si: usize, pos: usize, or_after: bool) -> Option<String> {
         let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
         let here: Vec<&CampaignMention> =
             self.mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
@@ -97,26 +101,46 @@ impl Campaigns {
                 })
             })
             .collect();
-        let before = leaves.iter().filter(|m| m.start <= pos).last();
-        before.or(leaves.first()).map(|m| m.label.clone())
+        // Before `pos`: the last campaign named that no other campaign named before `pos` is part of
+        // (自“夏季行动”开展以来…, 部署开展…专项打击: what precedes the part is the frame's); of campaigns named
+        // together (“昆仑”行动和整治…联合行动), the first.
+        let before: Vec<&&CampaignMention> = here.iter().filter(|m| m.start <= pos).collect();
+        let last_leaf = before
+            .iter()
+            .filter(|m| {
+                !before.iter().any(|o| {
+                    o.label != m.label
+                        && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())
+                })
+            })
+            .last();
+        if let Some(m) = last_leaf {
+            return Some(self.joined_head.get(&m.start).cloned().unwrap_or_else(|| m.label.clone()));
+        }
+        leaves.first().filter(|_| or_after).map(|m| m.label.clone())
     }
 
     /// The campaign a sentence speaks of: the most specific one it names, else the one named last
     /// before it in its paragraph, else the article's.
     pub fn in_scope(&self, text: &Text, pos: usize) -> Option<String> {
         let si = text.sentence_of(pos);
-        if let Some(l) = self.named_in(text, si, pos) {
+        if let Some(l) = self.named_in(text, si, pos, false) {
             return Some(l);
         }
+        // A sentence that opens with its own topic (在禁毒战线上) is the article campaign's.
         let para = text.paragraph_of.get(si).copied();
-        for k in (0..si).rev() {
-            if text.paragraph_of.get(k).copied() != para {
+        for k in (0..=si).rev() {
+            if text.paragraph_of.get(k).copied() != para || self.framed.get(k).copied().unwrap_or(false) {
                 break;
             }
-            if let Some(l) = self.named_in(text, k, usize::MAX) {
+            if k == si {
+                continue;
+            }
+            if let Some(l) = self.named_in(text, k, usize::MAX, true) {
                 return Some(l);
             }
         }
+        // A campaign named only after `pos` in its sentence (…56起；部署开展食品…专项打击) is not yet in scope.
         self.main.clone()
     }
 }
@@ -191,8 +215,10 @@ fn detect(
         // “铁网”追逃行动, “长风2024”治安打击整治行动: a few words of what it does before the campaign word.
         let mut described: Option<usize> = None;
         if suffix.is_none() && !weak && core.chars().count() <= 12 {
-            for d in 1..=6 {
-                if after + d >= n || !is_han(chars[after + d - 1]) {
+            // A bracketed note may come first: “築安3號”(刑偵)首次集中收網抓捕行動.
+            let note = bracket_len(chars, after);
+            for d in 1..=MAX_DESCRIPTION {
+                if after + d >= n || !(is_han(chars[after + d - 1]) || after + d <= after + note) {
                     break;
                 }
                 if let Some(sfx) = lex.campaign_suffix.iter().find(|w| at(chars, after + d, w)) {
@@ -257,7 +283,8 @@ fn detect(
                     caps.name("label").map(|l| l.as_str().to_string()).unwrap_or_else(|| m.as_str().to_string());
                 let mut end = e;
                 if is_umb {
-                    if let Some(sfx) = rules.words.words(CampaignRole::UmbrellaSuffix).iter().find(|w| at(chars, e, w)) {
+                    if let Some(sfx) = rules.words.words(CampaignRole::UmbrellaSuffix).iter().find(|w| at(chars, e, w))
+                    {
                         alts.entry(label.clone()).or_default().push(format!("{label}{sfx}"));
                         end = e + sfx.chars().count();
                     }
@@ -284,6 +311,25 @@ fn detect(
     (mentions, alts)
 }
 
+/// The words of what a campaign does between its quoted name and the campaign word, at most.
+const MAX_DESCRIPTION: usize = 12;
+
+/// The length of a bracketed note `(…)` at `pos` (0 when none).
+fn bracket_len(chars: &[char], pos: usize) -> usize {
+    if pos >= chars.len() || !matches!(chars[pos], '(' | '（') {
+        return 0;
+    }
+    chars[pos..].iter().take(8).position(|c| matches!(c, ')' | '）')).map_or(0, |p| p + 1)
+}
+
+/// Whether a sentence opens with a topic frame (在禁毒战线上，在扫黑除恶方面，).
+fn opens_with_topic(w: &CampaignWords, s: &[char]) -> bool {
+    const MAX_FRAME: usize = 16;
+    let Some(ol) = w.at(CampaignRole::FrameOpen, s, 0) else { return false };
+    let Some(comma) = s.iter().take(MAX_FRAME).position(|c| matches!(c, '，' | ',')) else { return false };
+    comma > ol && w.ends_at(CampaignRole::FrameClose, s, comma)
+}
+
 /// Whether `label` is `parent` + a number + a sub-number word (昆仑1号, 昆仑二号 of 昆仑).
 fn is_numbered_part(w: &CampaignWords, label: &str, parent: &str) -> bool {
     let Some(rest) = label.strip_prefix(parent) else { return false };
@@ -305,12 +351,14 @@ fn read_rounds(
     for k in 0..mentions.len().saturating_sub(1) {
         let p = mentions[k].end;
         let Some(ol) = w.at(CampaignRole::Ordinal, chars, p) else { continue };
-        let digits = chars[p + ol..].iter().take_while(|c| c.is_ascii_digit() || super::numbers::is_cn_numeral(**c)).count();
+        let digits =
+            chars[p + ol..].iter().take_while(|c| c.is_ascii_digit() || super::numbers::is_cn_numeral(**c)).count();
         if digits == 0 || w.at(CampaignRole::Round, chars, p + ol + digits).is_none() {
             continue;
         }
         let next = &mentions[k + 1];
-        let gap_ok = next.start >= p && next.end - p <= MAX_GAP + next.label.chars().count()
+        let gap_ok = next.start >= p
+            && next.end - p <= MAX_GAP + next.label.chars().count()
             && chars[p..next.start].iter().all(|c| is_han(*c) || c.is_ascii_digit());
         if !gap_ok {
             continue;
@@ -328,7 +376,7 @@ fn read_rounds(
 /// Unquoted campaign names: (start, end) of each, a leading scope word (全市) left out.
 fn unquoted_names(w: &CampaignWords, chars: &[char]) -> Vec<(usize, usize)> {
     const MAX_LEN: usize = 24;
-    const MIN_CORE: usize = 4;
+    const MIN_CORE: usize = 6;
     let n = chars.len();
     let mut out = Vec::new();
     let mut i = 0;
@@ -342,7 +390,7 @@ fn unquoted_names(w: &CampaignWords, chars: &[char]) -> Vec<(usize, usize)> {
             continue;
         };
         let start = start + w.at(CampaignRole::ScopePrefix, chars, start).unwrap_or(0);
-        if start >= n || !is_han(chars[start]) {
+        if start >= n || !is_han(chars[start]) || w.at(CampaignRole::NotNameStart, chars, start).is_some() {
             i += 1;
             continue;
         }
@@ -489,6 +537,37 @@ pub fn find_campaigns(
             }
         }
     }
+    // A campaign that frames a sentence (自“夏季行动”开展以来，…) is the parent of those launched after it,
+    // up to the next frame.
+    let is_frame = |m: &CampaignMention| {
+        let k = if m.end < n && is_close_quote(chars[m.end]) { m.end + 1 } else { m.end };
+        (k..(k + 3).min(n)).any(|p| rules.words.at(CampaignRole::FrameAfter, chars, p).is_some())
+    };
+    let frames_after: Vec<usize> = mentions.iter().filter(|m| !m.weak && is_frame(m)).map(|m| m.start).collect();
+    for &(s, e) in text.sentences.iter() {
+        let here: Vec<&CampaignMention> = mentions.iter().filter(|m| !m.weak && m.start >= s && m.start < e).collect();
+        let frame = here.iter().find(|m| is_frame(m));
+        let Some(frame) = frame else { continue };
+        let scope_end = frames_after.iter().find(|&&p| p > frame.end).copied().unwrap_or(n);
+        let governed: Vec<&CampaignMention> =
+            mentions.iter().filter(|m| !m.weak && m.start > frame.end && m.start < scope_end).collect();
+        for m in governed.iter().filter(|m| m.label != frame.label) {
+            let mut k = m.start;
+            loop {
+                if k > s && is_open_quote(chars[k - 1]) {
+                    k -= 1;
+                } else if let Some(len) = rules.words.ending_at(CampaignRole::ScopePrefix, chars, k) {
+                    k -= len;
+                } else {
+                    break;
+                }
+            }
+            let launched = rules.words.ends_at(CampaignRole::LaunchVerb, chars, k);
+            if let Some(c) = out.iter_mut().find(|c| c.label == m.label && c.part_of.is_none() && launched) {
+                c.part_of = Some(frame.label.clone());
+            }
+        }
+    }
     // Numbered parts (昆仑1号 of 昆仑) and rounds (…行动第7轮次集中统一夏季行动) are parts whatever else is said.
     let labels: Vec<String> = out.iter().map(|c| c.label.clone()).collect();
     for c in out.iter_mut() {
@@ -578,7 +657,18 @@ pub fn find_campaigns(
             .map(|c| c.label.clone())
             .unwrap_or(m)
     });
-    Campaigns { campaigns: out, mentions, main }
+    let framed = text.sentences.iter().map(|&(s, e)| opens_with_topic(&rules.words, &chars[s..e])).collect();
+    let mut joined_head: HashMap<usize, String> = HashMap::new();
+    for k in 1..mentions.len() {
+        let (prev, m) = (&mentions[k - 1], &mentions[k]);
+        let gap = &chars[prev.end.min(m.start)..m.start];
+        let gap: String = gap.iter().filter(|c| !is_close_quote(**c) && !is_open_quote(**c)).collect();
+        if !prev.weak && rules.words.has(CampaignRole::Conjunction, &gap) {
+            let head = joined_head.get(&prev.start).cloned().unwrap_or_else(|| prev.label.clone());
+            joined_head.insert(m.start, head);
+        }
+    }
+    Campaigns { campaigns: out, mentions, main, framed, joined_head }
 }
 
 #[cfg(test)]

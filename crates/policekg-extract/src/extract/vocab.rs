@@ -116,6 +116,16 @@ pub enum CampaignRole {
     Ordinal,
     /// `range`: between two dates, a period (6月1日至8月31日).
     Range,
+    /// `not-name-start`: an unquoted name never starts with it (为期半年…专项行动 describes, names not).
+    NotNameStart,
+    /// `conjunction`: joins campaigns named together; the first of them leads (“昆仑”行动和…联合行动).
+    Conjunction,
+    /// `frame-open` / `frame-close`: a sentence opening 在…上， has its own topic (在禁毒战线上，).
+    FrameOpen,
+    FrameClose,
+    /// `frame-after`: after a campaign, makes it the frame of the sentence (自“夏季行动”开展以来): campaigns
+    /// launched later in the sentence are its parts.
+    FrameAfter,
 }
 
 impl FromStr for CampaignRole {
@@ -133,6 +143,11 @@ impl FromStr for CampaignRole {
             "round" => CampaignRole::Round,
             "ordinal" => CampaignRole::Ordinal,
             "range" => CampaignRole::Range,
+            "not-name-start" => CampaignRole::NotNameStart,
+            "conjunction" => CampaignRole::Conjunction,
+            "frame-open" => CampaignRole::FrameOpen,
+            "frame-close" => CampaignRole::FrameClose,
+            "frame-after" => CampaignRole::FrameAfter,
             other => return Err(format!("unknown role {other:?}")),
         })
     }
@@ -166,6 +181,11 @@ impl<R: FromStr<Err = String> + Eq + std::hash::Hash + Copy> WordLists<R> {
     /// The longest word of `role` starting at `pos`: its length in chars.
     pub fn at(&self, role: R, chars: &[char], pos: usize) -> Option<usize> {
         self.words(role).iter().find(|w| at(chars, pos, w)).map(|w| w.chars().count())
+    }
+
+    /// The length of the longest word of `role` ending right before `pos`.
+    pub fn ending_at(&self, role: R, chars: &[char], pos: usize) -> Option<usize> {
+        self.words(role).iter().find(|w| ends_at(chars, pos, w)).map(|w| w.chars().count())
     }
 
     /// Whether a word of `role` ends right before `pos`.
