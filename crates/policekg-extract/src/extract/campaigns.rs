@@ -616,7 +616,7 @@ pub fn find_campaigns(
         let ds = super::dates::find_dates(&chars[s..e], r);
         for w in ds.windows(2) {
             let between: String = chars[s + w[0].end..s + w[1].start].iter().collect();
-            if matches!(between.as_str(), "至" | "到" | "-" | "—" | "～")
+            if (rules.words.has(CampaignRole::Range, &between) || matches!(between.as_str(), "-" | "—" | "～"))
                 && w[0].date.month.is_some()
                 && w[1].date.month.is_some()
             {

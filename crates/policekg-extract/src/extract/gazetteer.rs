@@ -26,6 +26,7 @@ pub struct Division {
 }
 
 pub struct Gazetteer {
+    organ_words: OrganWords,
     pub divisions: Vec<Division>,
     /// Full, short and former names -> divisions bearing them.
     pub by_name: HashMap<String, Vec<usize>>,
@@ -46,77 +47,82 @@ pub fn is_autonomous_region(code: &str) -> bool {
     matches!(&code[..2.min(code.len())], "15" | "45" | "54" | "64" | "65") && code.ends_with("0000")
 }
 
-/// Full names too common as words to be read as places on their own (城区, 新区 ...).
-const GENERIC: &[&str] = &[
-    "公安",
-    "全州",
-    "城区",
-    "郊区",
-    "矿区",
-    "新区",
-    "东区",
-    "西区",
-    "南区",
-    "北区",
-    "市中区",
-    "市辖区",
-    "开发区",
-    "高新区",
-    "新城区",
-    "老城区",
-    "城中区",
-    "城关区",
-    "中区",
-    "城东",
-    "城西",
-    "城南",
-    "城北",
-    "和平",
-    "新华",
-    "长安",
-    "平安",
-    "永安",
-    "太平",
-    "前进",
-    "红旗",
-    "胜利",
-    "东方",
-    "阳光",
-    "城市",
-    "中山",
-    "民主",
-    "友谊",
-    "向阳",
-    "新兴",
-    "团结",
-    "建设",
-    "解放",
-    "人民",
-    "文化",
-    "青年",
-    "工农",
-    "光明",
-    "东山",
-    "西山",
-    "南山",
-    "北山",
-    "海城",
-    "江南",
-    "江城",
-    "白云",
-    "城中",
-    "中心",
-    "开发",
-    "大同",
-    "新市",
-    "安全",
-    "和谐",
-    "普通",
-    "江北",
-];
+/// Names too common as words to be read as places on their own (城区, 新区 ...), one a line.
+pub const GENERIC_NAMES: &str = include_str!("../../../../data/gazetteer/generic_names.tsv");
+/// How organs and short names are written: `word<TAB>role` (see the file's header).
+pub const ORGAN_WORDS: &str = include_str!("../../../../data/gazetteer/organ_words.tsv");
+
+/// What a word of organ_words.tsv does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrganRole {
+    /// `bureau`: a 公安局, the organ of a city, a county, a municipality.
+    Bureau,
+    /// `department`: a 公安厅, the organ of a province or autonomous region.
+    Department,
+    /// `branch`: a 分局, the organ of a city's district.
+    Branch,
+    /// `district-end`: the ending of a district's name, whose organ is a branch of the city's (区).
+    DistrictEnd,
+    /// `short-end`: `long>short`, the ending of a full name and of its short form (自治州>州: 恩施州).
+    ShortEnd,
+}
+
+impl std::str::FromStr for OrganRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "bureau" => OrganRole::Bureau,
+            "department" => OrganRole::Department,
+            "branch" => OrganRole::Branch,
+            "district-end" => OrganRole::DistrictEnd,
+            "short-end" => OrganRole::ShortEnd,
+            other => return Err(format!("unknown role {other:?}")),
+        })
+    }
+}
+
+/// The words of organ_words.tsv, one of each role (short-end: all of them).
+struct OrganWords {
+    bureau: String,
+    department: String,
+    branch: String,
+    district_end: String,
+    short_ends: Vec<(String, String)>,
+}
+
+impl OrganWords {
+    fn parse(text: &str) -> Result<OrganWords, super::lexicon::LexiconError> {
+        let w = super::vocab::WordLists::<OrganRole>::parse("organ_words.tsv", text)?;
+        let one = |r: OrganRole| w.words(r).first().cloned().unwrap_or_default();
+        let short_ends = w
+            .words(OrganRole::ShortEnd)
+            .iter()
+            .filter_map(|x| x.split_once('>').map(|(a, b)| (a.to_string(), b.to_string())))
+            .collect();
+        Ok(OrganWords {
+            bureau: one(OrganRole::Bureau),
+            department: one(OrganRole::Department),
+            branch: one(OrganRole::Branch),
+            district_end: one(OrganRole::DistrictEnd),
+            short_ends,
+        })
+    }
+}
 
 impl Gazetteer {
     pub fn parse(text: &str) -> Result<Gazetteer, super::lexicon::LexiconError> {
+        Gazetteer::parse_with(text, GENERIC_NAMES, ORGAN_WORDS)
+    }
+
+    /// Like [`Gazetteer::parse`], with the generic names and organ words given.
+    pub fn parse_with(
+        text: &str,
+        generic_names: &str,
+        organ_words: &str,
+    ) -> Result<Gazetteer, super::lexicon::LexiconError> {
+        let generic: std::collections::HashSet<&str> =
+            super::lexicon::rows("generic_names.tsv", generic_names, 1, None)?.into_iter().map(|(_, f)| f[0]).collect();
+        let organ_words = OrganWords::parse(organ_words)?;
         let rows = super::lexicon::rows("gbt2260.tsv", text, 6, None)?;
         let mut divisions = Vec::with_capacity(rows.len());
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -158,16 +164,13 @@ impl Gazetteer {
             names.extend(d.former.iter().cloned());
             // 恩施州 for 恩施土家族苗族自治州, 长阳县 for 长阳土家族自治县.
             if let Some(short) = &d.short {
-                if d.name.ends_with("自治州") {
-                    names.push(format!("{short}州"));
-                } else if d.name.ends_with("自治县") {
-                    names.push(format!("{short}县"));
-                } else if d.name.ends_with("地区") || d.name.ends_with("林区") {
-                    names.push(format!("{short}区"));
+                if let Some((_, end)) = organ_words.short_ends.iter().find(|(long, _)| d.name.ends_with(long.as_str()))
+                {
+                    names.push(format!("{short}{end}"));
                 }
             }
             for n in names {
-                if n.chars().count() < 2 || GENERIC.contains(&n.as_str()) {
+                if n.chars().count() < 2 || generic.contains(n.as_str()) {
                     continue;
                 }
                 max_name_len = max_name_len.max(n.chars().count());
@@ -190,7 +193,7 @@ impl Gazetteer {
             v.sort_unstable_by(|a, b| b.cmp(a));
             v.dedup();
         }
-        Ok(Gazetteer { divisions, by_name, max_name_len, first_chars, last_chars })
+        Ok(Gazetteer { organ_words, divisions, by_name, max_name_len, first_chars, last_chars })
     }
 
     pub fn builtin() -> Gazetteer {
@@ -281,25 +284,26 @@ impl Gazetteer {
     /// its parent, or `None` for a province whose parent is 公安部).
     pub fn organ(&self, i: usize) -> (String, AgencyLevel, Option<usize>) {
         let d = &self.divisions[i];
+        let w = &self.organ_words;
         match d.level {
             Level::Province => {
                 if is_municipality(&d.code) {
-                    (format!("{}公安局", d.name), AgencyLevel::Provincial, None)
+                    (format!("{}{}", d.name, w.bureau), AgencyLevel::Provincial, None)
                 } else {
-                    (format!("{}公安厅", d.name), AgencyLevel::Provincial, None)
+                    (format!("{}{}", d.name, w.department), AgencyLevel::Provincial, None)
                 }
             }
-            Level::Prefecture => (format!("{}公安局", d.name), AgencyLevel::Prefectural, d.parent),
+            Level::Prefecture => (format!("{}{}", d.name, w.bureau), AgencyLevel::Prefectural, d.parent),
             Level::County => {
                 let p = d.parent.unwrap_or(i);
                 let pd = &self.divisions[p];
                 let city_like = pd.level == Level::Prefecture || is_municipality(&pd.code);
-                if city_like && d.name.ends_with('区') {
+                if city_like && d.name.ends_with(w.district_end.as_str()) {
                     // A city district: a 分局 of the city's bureau.
                     let (plabel, _, _) = self.organ(p);
-                    (format!("{}{}分局", plabel, d.name), AgencyLevel::County, Some(p))
+                    (format!("{}{}{}", plabel, d.name, w.branch), AgencyLevel::County, Some(p))
                 } else {
-                    (format!("{}公安局", d.name), AgencyLevel::County, d.parent)
+                    (format!("{}{}", d.name, w.bureau), AgencyLevel::County, d.parent)
                 }
             }
         }
@@ -311,9 +315,10 @@ impl Gazetteer {
         let (label, _, parent) = self.organ(i);
         let mut out = Vec::new();
         if let (Level::County, Some(p), Some(short)) = (d.level, parent, &d.short) {
-            if label.ends_with("分局") {
+            let branch = &self.organ_words.branch;
+            if label.ends_with(branch.as_str()) {
                 let (plabel, _, _) = self.organ(p);
-                out.push(format!("{plabel}{short}分局"));
+                out.push(format!("{plabel}{short}{branch}"));
             }
         }
         out.retain(|x| x != &label);
@@ -345,6 +350,30 @@ impl Gazetteer {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shipped_word_files_are_sorted_without_duplicates_and_documented() {
+        for (name, text) in [("generic_names.tsv", GENERIC_NAMES), ("organ_words.tsv", ORGAN_WORDS)] {
+            assert!(text.starts_with('#'), "{name} must begin with a comment documenting its format");
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
+            let mut sorted = lines.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(lines, sorted, "{name} must be sorted without duplicate rows");
+        }
+        let err = Gazetteer::parse_with(GBT2260, GENERIC_NAMES, "公安局\tbureua\n").err().expect("bad role");
+        assert!(err.reason.contains("bureua"));
+    }
+
+    #[test]
+    fn organ_words_decide_the_labels() {
+        let gbt = "420000\tprovince\t湖北省\t湖北\t-\t-\n420700\tprefecture\t鄂州市\t鄂州\t420000\t-\n420702\tcounty\t梁子湖区\t梁子湖\t420700\t-\n";
+        let words = "分局\tbranch\n区\tdistrict-end\n公安厅\tdepartment\n公安局\tbureau\n";
+        let g = Gazetteer::parse_with(gbt, "", words).unwrap();
+        let d = g.by_name["梁子湖区"][0];
+        assert_eq!(g.organ(d).0, "鄂州市公安局梁子湖区分局");
+        assert_eq!(g.organ(g.by_name["湖北"][0]).0, "湖北省公安厅");
+    }
+
     use super::*;
 
     fn find(g: &Gazetteer, name: &str) -> usize {
