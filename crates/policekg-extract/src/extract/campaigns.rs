@@ -23,7 +23,7 @@ pub struct CampaignRules {
 }
 
 fn whole(r: &Regex, s: &str) -> bool {
-    r.find(s).map_or(false, |m| m.start() == 0 && m.end() == s.len())
+    r.find(s).is_some_and(|m| m.start() == 0 && m.end() == s.len())
 }
 
 impl CampaignRules {
@@ -57,7 +57,7 @@ impl CampaignRules {
 
     fn is_known_name(&self, core: &str) -> bool {
         self.is_umbrella(core)
-            || self.names.iter().any(|r| r.find(core).map_or(false, |m| m.start() == 0 && m.end() == core.len()))
+            || self.names.iter().any(|r| r.find(core).is_some_and(|m| m.start() == 0 && m.end() == core.len()))
     }
 }
 
@@ -105,15 +105,11 @@ impl Campaigns {
         // (自“夏季行动”开展以来…, 部署开展…专项打击: what precedes the part is the frame's); of campaigns named
         // together (“昆仑”行动和整治…联合行动), the first.
         let before: Vec<&&CampaignMention> = here.iter().filter(|m| m.start <= pos).collect();
-        let last_leaf = before
-            .iter()
-            .filter(|m| {
-                !before.iter().any(|o| {
-                    o.label != m.label
-                        && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())
-                })
+        let last_leaf = before.iter().rfind(|m| {
+            !before.iter().any(|o| {
+                o.label != m.label && self.get(&o.label).and_then(|c| c.part_of.as_deref()) == Some(m.label.as_str())
             })
-            .last();
+        });
         if let Some(m) = last_leaf {
             return Some(self.joined_head.get(&m.start).cloned().unwrap_or_else(|| m.label.clone()));
         }
@@ -228,7 +224,7 @@ fn detect(
                 }
             }
         }
-        let shared = described.is_none() && suffix.map_or(false, |sfx| !at(chars, after, sfx));
+        let shared = described.is_none() && suffix.is_some_and(|sfx| !at(chars, after, sfx));
         let has_han_name = core.chars().filter(|c| is_han(*c)).count() >= 2;
         let tail = lex.campaign_tail.iter().any(|t| core.ends_with(t.as_str())) && core.chars().count() >= 4;
         let known = rules.is_known_name(&core);
@@ -390,7 +386,7 @@ fn unquoted_names(w: &CampaignWords, chars: &[char]) -> Vec<(usize, usize)> {
             continue;
         };
         let start = start + w.at(CampaignRole::ScopePrefix, chars, start).unwrap_or(0);
-        if start >= n || !is_han(chars[start]) || w.at(CampaignRole::NotNameStart, chars, start).is_some() {
+        if start >= n || !is_han(chars[start]) {
             i += 1;
             continue;
         }
@@ -410,9 +406,13 @@ fn unquoted_names(w: &CampaignWords, chars: &[char]) -> Vec<(usize, usize)> {
             }
             p += 1;
         }
+        // A description (开展为期半年严打整治…专项行动) is read past whole, no name inside it either.
+        let describes = w.at(CampaignRole::NotNameStart, chars, start).is_some();
         match found {
             Some(end) => {
-                out.push((start, end));
+                if !describes {
+                    out.push((start, end));
+                }
                 i = end;
             }
             None => i += 1,
@@ -683,6 +683,64 @@ mod tests {
         let t = Text::new(body, body);
         let orgs = super::super::orgs::find_orgs(&g, &lex, &t, title);
         find_campaigns(&rules, &lex, &t, title, &orgs, super::super::dates::parse_iso("2023-09-30").as_ref())
+    }
+
+    /// The campaigns of `body` read with the given campaign words (the other lexicons shipped).
+    fn run_with(words: &str, body: &str) -> Campaigns {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin();
+        let rules = CampaignRules::with_words(&lex, CampaignWords::parse("campaign_words.tsv", words).unwrap());
+        let t = Text::new(body, body);
+        let orgs = super::super::orgs::find_orgs(&g, &lex, &t, "");
+        find_campaigns(&rules, &lex, &t, "", &orgs, None)
+    }
+
+    fn scope_at(c: &Campaigns, body: &str, marker: &str) -> Option<String> {
+        let t = Text::new(body, body);
+        c.in_scope(&t, body[..body.find(marker).unwrap()].chars().count())
+    }
+
+    #[test]
+    fn unquoted_names_after_a_launch_verb_or_from_an_action_word() {
+        let words = "为期\tnot-name-start\n全市\tscope-prefix\n开展\tlaunch-verb\n整治\taction-head\n\
+                     专项行动\tunquoted-end\n整治行动\tunquoted-end\n联合行动\tunquoted-end\n";
+        let c = run_with(
+            words,
+            "太原市公安局组织开展全市打击盗窃公共设施专项行动。开展为期半年严打整治突出治安问题专项行动。\
+             开展交通违法整治行动。推进整治食品安全问题联合行动。",
+        );
+        let labels: Vec<&str> = c.campaigns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, vec!["打击盗窃公共设施专项行动", "整治食品安全问题联合行动"]);
+    }
+
+    #[test]
+    fn numbered_parts_rounds_and_year_named_umbrellas() {
+        let words = "[\\p{Han}]{2,4}20\\d\\d\tquoted-name\n号\tsub-number\n第\tordinal\n轮次\tround\n";
+        let c = run_with(words, "重庆市公安局开展“昆仑”行动。“昆仑1号”行动破获案件3起。");
+        assert_eq!(c.get("昆仑1号").and_then(|x| x.part_of.as_deref()), Some("昆仑"));
+        let c = run_with(words, "日前，昆明市公安局“长风2024”治安打击整治行动第7轮次集中统一夏季行动收网。");
+        let round = c.get("第7轮次集中统一夏季行动").expect("round");
+        assert_eq!(round.part_of.as_deref(), Some("长风2024"));
+        assert!(round.alt_labels.contains(&"夏季行动".to_string()));
+    }
+
+    #[test]
+    fn scope_by_topic_frames_lists_and_launches() {
+        let words = "上\tframe-close\n和\tconjunction\n在\tframe-open\n开展以来\tframe-after\n部署开展\tlaunch-verb\n";
+        let body = "唐山市公安局“砺剑2021”专项行动取得战果。在“猎狐2021”专项行动上，劝返逃犯7名。\
+                    在禁毒战线上，抓获逃犯6名。全市破获毒品案件49起。";
+        let c = run_with(words, body);
+        assert_eq!(scope_at(&c, body, "7名").as_deref(), Some("猎狐2021"));
+        assert_eq!(scope_at(&c, body, "6名").as_deref(), Some("砺剑2021"));
+        assert_eq!(scope_at(&c, body, "49起").as_deref(), Some("砺剑2021"));
+        let body = "自今年7月开展“昆仑”行动和“清源”行动以来，重庆警方破获案件300起。";
+        let c = run_with(words, body);
+        assert_eq!(scope_at(&c, body, "300起").as_deref(), Some("昆仑"));
+        let body = "自“夏季行动”开展以来，全省破获案件56起；部署开展“净网”行动，破获案件40起。";
+        let c = run_with(words, body);
+        assert_eq!(c.get("净网").and_then(|x| x.part_of.as_deref()), Some("夏季行动"));
+        assert_eq!(scope_at(&c, body, "56起").as_deref(), Some("夏季行动"));
+        assert_eq!(scope_at(&c, body, "40起").as_deref(), Some("净网"));
     }
 
     #[test]

@@ -331,9 +331,9 @@ impl Gazetteer {
         let mut best = cands[0];
         let mut best_key = (u8::MAX, Level::County, String::new());
         for &c in cands {
-            let ctx = if city.map_or(false, |ci| self.within(c, ci)) {
+            let ctx = if city.is_some_and(|ci| self.within(c, ci)) {
                 0
-            } else if province.map_or(false, |pi| self.within(c, pi)) {
+            } else if province.is_some_and(|pi| self.within(c, pi)) {
                 1
             } else {
                 2

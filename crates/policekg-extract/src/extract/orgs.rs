@@ -799,9 +799,9 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
         let title = words.at(OrgRole::TitleEnd, chars, kend).is_some()
             && !bare
             && (prefix.is_empty() || words.has(OrgRole::TitlePrefix, &prefix));
-        let counted = prefix.chars().next().map_or(false, |c| {
+        let counted = prefix.chars().next().is_some_and(|c| {
             super::numbers::is_cn_numeral(c)
-                && prefix.chars().nth(1).map_or(false, |d| words.has_char(OrgRole::Counter, d))
+                && prefix.chars().nth(1).is_some_and(|d| words.has_char(OrgRole::Counter, d))
         });
         let tiers = words.within(OrgRole::Tiers, &prefix)
             || (prefix.chars().count() == 1 && prefix.chars().all(|c| words.has_char(OrgRole::PlaceEnd, c)));
@@ -844,7 +844,11 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 .map(|m| m.label.clone());
             // Known already under some parent? Then it is that one, unless that parent was only a guess
             // and this sentence names the agency.
-            if let Some(u) = o.units.iter().find(|u| u.name == name) {
+            let clean: String = case_task_force_name(name, kind)
+                .chars()
+                .filter(|c| !super::text::is_open_quote(*c) && !super::text::is_close_quote(*c))
+                .collect();
+            if let Some(u) = o.units.iter().find(|u| u.name == clean) {
                 let mut label = u.label.clone();
                 if let Some(p) =
                     in_sentence.as_ref().filter(|p| weak_units.contains(&label) && u.parent.as_ref() != Some(*p))
@@ -859,7 +863,11 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                     weak_units.remove(&label);
                     label = new_label;
                 }
-                o.mentions.push(OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 });
+                let mention = OrgMention { start: k, end: kend, label: label.clone(), is_unit: true, rank: 0 };
+                if back.founded {
+                    o.founded.push(mention.clone());
+                }
+                o.mentions.push(mention);
                 unit_ends.insert(kend, label);
                 i = kend;
                 continue;
@@ -969,10 +977,11 @@ fn qualifies_only(w: &OrgWords, chars: &[char], end: usize, sentence_end: usize)
     if w.at(OrgRole::NotSubjectAfter, chars, end).is_some() {
         return true;
     }
-    if end < sentence_end && super::text::is_close_quote(chars[end]) {
-        if w.at(OrgRole::NotSubjectAfter, chars, end + 1).is_some() {
-            return true;
-        }
+    if end < sentence_end
+        && super::text::is_close_quote(chars[end])
+        && w.at(OrgRole::NotSubjectAfter, chars, end + 1).is_some()
+    {
+        return true;
     }
     let mut p = end;
     while p < sentence_end && p - end < 16 && !matches!(chars[p], '，' | ',' | '。' | '；' | '、') {
@@ -1034,6 +1043,62 @@ mod tests {
         let lex = Lexicon::builtin();
         let t = Text::new(body, body);
         find_orgs(&g, &lex, &t, title)
+    }
+
+    /// The organisations of `body` read with the given org words (the other lexicons shipped).
+    fn orgs_with(words: &str, body: &str) -> Orgs {
+        let g = Gazetteer::builtin();
+        let lex = Lexicon::builtin().with_org_words(words).unwrap();
+        let t = Text::new(body, body);
+        find_orgs(&g, &lex, &t, "")
+    }
+
+    fn actor_before(o: &Orgs, body: &str, marker: &str) -> Option<String> {
+        let t = Text::new(body, body);
+        let pos = body[..body.find(marker).unwrap()].chars().count();
+        o.actor_at(&t, pos)
+    }
+
+    #[test]
+    fn deployers_named_in_a_list_are_not_credited() {
+        let words = "、\tconjunction\n按照\tnot-subject-before\n统一\tnot-subject-after\n部署\tnot-subject-after\n";
+        let body = "按照公安部、陕西省公安厅统一部署，渭南市公安局开展行动。公安部、陕西省公安厅部署开展了专项行动，共破获案件32起。";
+        let o = orgs_with(words, body);
+        assert_eq!(actor_before(&o, body, "32起").as_deref(), Some("渭南市公安局"));
+        // Without the deployment word the list acts, and its most specific member speaks.
+        let o = orgs_with("、\tconjunction\n", "公安部、陕西省公安厅组织开展专项行动，共破获案件32起。");
+        assert_eq!(o.subjects[0].as_deref(), Some("陕西省公安厅"));
+    }
+
+    #[test]
+    fn unit_names_end_at_the_clause_and_stop_words() {
+        let words = "由\tstop\n由\tweak-stop\n经\tstop\n经\tweak-stop\n";
+        let o = orgs_with(words, "习水县公安局召开会议。今年以来，经侦大队破获案件24起，由派出所负责走访。");
+        let names: Vec<&str> = o.units.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, vec!["经侦大队"], "{names:?}");
+        assert_eq!(o.units[0].parent.as_deref(), Some("习水县公安局"));
+    }
+
+    #[test]
+    fn attached_kinds_only_right_after_their_organisation() {
+        let words = "、\tstop\n局\tattached-kind\n";
+        let o = orgs_with(words, "广东省公安厅刑侦局通报。广州市市场监督管理局、广州市农业农村局参加。");
+        let names: Vec<&str> = o.units.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, vec!["刑侦局"], "{names:?}");
+        assert_eq!(o.units[0].parent.as_deref(), Some("广东省公安厅"));
+    }
+
+    #[test]
+    fn a_unit_formed_in_a_sentence_does_the_work_that_follows() {
+        let words = "，\tstop\n成立\tfounder-verb\n成立\tstop\n民警\tstop\n";
+        let body = "凉州公安“3·18”特大诈骗案专案组民警凯旋。凉州区公安局刑侦一大队成立专案组。\
+             专案组民警见疑不放，成立“3·18”专案组，抓获犯罪嫌疑人16名。";
+        let o = orgs_with(words, body);
+        let first = o.units.iter().find(|u| u.name == "专案组").expect("专案组");
+        assert!(first.parent.as_deref().is_some_and(|p| p.ends_with("刑侦一大队")), "{:?}", first.parent);
+        let coded = o.units.iter().find(|u| u.name == "3·18专案组").expect("coded task force");
+        assert!(coded.alt_labels.iter().any(|a| a.contains("特大诈骗案")), "{:?}", coded.alt_labels);
+        assert_eq!(actor_before(&o, body, "16名").as_deref(), Some(coded.label.as_str()));
     }
 
     fn labels(o: &Orgs) -> Vec<String> {
