@@ -211,7 +211,7 @@ fn detect(
         // “铁网”追逃行动, “长风2024”治安打击整治行动: a few words of what it does before the campaign word.
         let mut described: Option<usize> = None;
         if suffix.is_none() && !weak && core.chars().count() <= 12 {
-            // A bracketed note may come first: “築安3號”(刑偵)首次集中收網抓捕行動.
+            // A bracketed note may come first: “鹰击2号”(经侦)首轮集中抓捕行动.
             let note = bracket_len(chars, after);
             for d in 1..=MAX_DESCRIPTION {
                 if after + d >= n || !(is_han(chars[after + d - 1]) || after + d <= after + note) {
@@ -568,7 +568,7 @@ pub fn find_campaigns(
             }
         }
     }
-    // Numbered parts (昆仑1号 of 昆仑) and rounds (…行动第7轮次集中统一夏季行动) are parts whatever else is said.
+    // Numbered parts (昆仑1号 of 昆仑) and rounds (…行动第3轮次集中清查行动) are parts whatever else is said.
     let labels: Vec<String> = out.iter().map(|c| c.label.clone()).collect();
     for c in out.iter_mut() {
         if let Some((_, parent)) = rounds.iter().find(|(r, _)| *r == c.label) {
@@ -706,11 +706,11 @@ mod tests {
                      专项行动\tunquoted-end\n整治行动\tunquoted-end\n联合行动\tunquoted-end\n";
         let c = run_with(
             words,
-            "太原市公安局组织开展全市打击盗窃公共设施专项行动。开展为期半年严打整治突出治安问题专项行动。\
-             开展交通违法整治行动。推进整治食品安全问题联合行动。",
+            "大同市公安局组织开展全市打击盗窃电力设施专项行动。开展为期三月严打整治突出治安乱点专项行动。\
+             开展酒驾违法整治行动。推进整治农村假冒食品联合行动。",
         );
         let labels: Vec<&str> = c.campaigns.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(labels, vec!["打击盗窃公共设施专项行动", "整治食品安全问题联合行动"]);
+        assert_eq!(labels, vec!["打击盗窃电力设施专项行动", "整治农村假冒食品联合行动"]);
     }
 
     #[test]
@@ -718,10 +718,10 @@ mod tests {
         let words = "[\\p{Han}]{2,4}20\\d\\d\tquoted-name\n号\tsub-number\n第\tordinal\n轮次\tround\n";
         let c = run_with(words, "重庆市公安局开展“昆仑”行动。“昆仑1号”行动破获案件3起。");
         assert_eq!(c.get("昆仑1号").and_then(|x| x.part_of.as_deref()), Some("昆仑"));
-        let c = run_with(words, "日前，昆明市公安局“长风2024”治安打击整治行动第7轮次集中统一夏季行动收网。");
-        let round = c.get("第7轮次集中统一夏季行动").expect("round");
-        assert_eq!(round.part_of.as_deref(), Some("长风2024"));
-        assert!(round.alt_labels.contains(&"夏季行动".to_string()));
+        let c = run_with(words, "日前，玉溪市公安局“清风2023”治安打击整治行动第3轮次集中统一秋季行动收网。");
+        let round = c.get("第3轮次集中统一秋季行动").expect("round");
+        assert_eq!(round.part_of.as_deref(), Some("清风2023"));
+        assert!(round.alt_labels.contains(&"秋季行动".to_string()));
     }
 
     #[test]

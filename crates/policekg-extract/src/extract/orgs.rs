@@ -916,7 +916,7 @@ fn rename_unit(o: &mut Orgs, old: &str, new: &str, parent: &str) {
     }
 }
 
-/// A unit named by its case's code and the case (“3·18”特大电信网络诈骗案专案组) is known by the code and
+/// A unit named by its case's code and the case (“6·02”跨省诈骗案专案组) is known by the code and
 /// its kind (“3·18”专案组); other names are their own.
 fn case_task_force_name(name: &str, kind: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
@@ -1062,12 +1062,12 @@ mod tests {
     #[test]
     fn deployers_named_in_a_list_are_not_credited() {
         let words = "、\tconjunction\n按照\tnot-subject-before\n统一\tnot-subject-after\n部署\tnot-subject-after\n";
-        let body = "按照公安部、陕西省公安厅统一部署，渭南市公安局开展行动。公安部、陕西省公安厅部署开展了专项行动，共破获案件32起。";
+        let body = "按照公安部、山西省公安厅统一部署，晋中市公安局开展行动。公安部、山西省公安厅部署开展了专项行动，共破获案件27起。";
         let o = orgs_with(words, body);
-        assert_eq!(actor_before(&o, body, "32起").as_deref(), Some("渭南市公安局"));
+        assert_eq!(actor_before(&o, body, "27起").as_deref(), Some("晋中市公安局"));
         // Without the deployment word the list acts, and its most specific member speaks.
-        let o = orgs_with("、\tconjunction\n", "公安部、陕西省公安厅组织开展专项行动，共破获案件32起。");
-        assert_eq!(o.subjects[0].as_deref(), Some("陕西省公安厅"));
+        let o = orgs_with("、\tconjunction\n", "公安部、山西省公安厅组织开展专项行动，共破获案件27起。");
+        assert_eq!(o.subjects[0].as_deref(), Some("山西省公安厅"));
     }
 
     #[test]
@@ -1091,14 +1091,14 @@ mod tests {
     #[test]
     fn a_unit_formed_in_a_sentence_does_the_work_that_follows() {
         let words = "，\tstop\n成立\tfounder-verb\n成立\tstop\n民警\tstop\n";
-        let body = "凉州公安“3·18”特大诈骗案专案组民警凯旋。凉州区公安局刑侦一大队成立专案组。\
-             专案组民警见疑不放，成立“3·18”专案组，抓获犯罪嫌疑人16名。";
+        let body = "甘州公安“5·21”跨境赌博案专案组民警归来。甘州区公安局刑侦二大队成立专案组。\
+             专案组民警连续作战，成立“5·21”专案组，抓获犯罪嫌疑人9名。";
         let o = orgs_with(words, body);
         let first = o.units.iter().find(|u| u.name == "专案组").expect("专案组");
-        assert!(first.parent.as_deref().is_some_and(|p| p.ends_with("刑侦一大队")), "{:?}", first.parent);
-        let coded = o.units.iter().find(|u| u.name == "3·18专案组").expect("coded task force");
-        assert!(coded.alt_labels.iter().any(|a| a.contains("特大诈骗案")), "{:?}", coded.alt_labels);
-        assert_eq!(actor_before(&o, body, "16名").as_deref(), Some(coded.label.as_str()));
+        assert!(first.parent.as_deref().is_some_and(|p| p.ends_with("刑侦二大队")), "{:?}", first.parent);
+        let coded = o.units.iter().find(|u| u.name == "5·21专案组").expect("coded task force");
+        assert!(coded.alt_labels.iter().any(|a| a.contains("跨境赌博案")), "{:?}", coded.alt_labels);
+        assert_eq!(actor_before(&o, body, "9名").as_deref(), Some(coded.label.as_str()));
     }
 
     fn labels(o: &Orgs) -> Vec<String> {

@@ -110,7 +110,7 @@ pub enum CampaignRole {
     ListFiller,
     /// `sub-number`: after a campaign's name and a number, a numbered part of it (昆仑1号 of 昆仑).
     SubNumber,
-    /// `round`: 第N + it opens a round of the campaign named right before (…行动第7轮次集中统一夏季行动).
+    /// `round`: 第N + it opens a round of the campaign named right before (…行动第3轮次集中清查行动).
     Round,
     /// `ordinal`: the char before a round's number (第).
     Ordinal,
