@@ -449,7 +449,9 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 }
             }
             let written: String = chars[cs..end].iter().collect();
+            let listed = listed_places(g, lex, chars, cs, d, o);
             out.push((cs, end, label, written));
+            out.extend(listed);
             i = end;
             continue;
         }
@@ -546,6 +548,33 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             }
         }
         i += 1;
+    }
+    out
+}
+
+/// Places listed before a place's organ, sharing its ending (清徐、阳曲、娄烦县公安局): each one's organ, as
+/// mentions (start, end, label, written). Only places of the organ's level within the same parent count.
+fn listed_places(
+    g: &Gazetteer,
+    lex: &Lexicon,
+    chars: &[char],
+    start: usize,
+    div: usize,
+    o: &mut Orgs,
+) -> Vec<(usize, usize, String, String)> {
+    let mut out = Vec::new();
+    let mut p = start;
+    while p > 1 && lex.org_words.has_char(OrgRole::Conjunction, chars[p - 1]) {
+        let Some((ps, cands)) = g.names_ending_at(chars, p - 1).into_iter().next() else { break };
+        let parent = g.divisions[div].parent;
+        let Some(&d) =
+            cands.iter().find(|&&c| g.divisions[c].level == g.divisions[div].level && g.divisions[c].parent == parent)
+        else {
+            break;
+        };
+        let label = o.division_agency(g, d);
+        out.push((ps, p - 1, label, chars[ps..p - 1].iter().collect()));
+        p = ps;
     }
     out
 }
@@ -1068,6 +1097,14 @@ mod tests {
         // Without the deployment word the list acts, and its most specific member speaks.
         let o = orgs_with("、\tconjunction\n", "公安部、山西省公安厅组织开展专项行动，共破获案件27起。");
         assert_eq!(o.subjects[0].as_deref(), Some("山西省公安厅"));
+    }
+
+    #[test]
+    fn places_listed_before_one_organ_each_have_theirs() {
+        let o = orgs_with("、\tconjunction\n", "晋中市公安局抽调榆次区分局及平遥、祁县公安局民警组成专案组。");
+        let l = labels(&o);
+        assert!(l.contains(&"平遥县公安局".to_string()), "{l:?}");
+        assert!(l.contains(&"祁县公安局".to_string()), "{l:?}");
     }
 
     #[test]
