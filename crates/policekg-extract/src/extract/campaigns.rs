@@ -326,9 +326,16 @@ fn opens_with_topic(w: &CampaignWords, s: &[char]) -> bool {
     comma > ol && w.ends_at(CampaignRole::FrameClose, s, comma)
 }
 
-/// Whether `label` is `parent` + a number + a sub-number word (昆仑1号, 昆仑二号 of 昆仑).
+/// Whether `label` is `parent` (or its stem without a year) + a number + a sub-number word (昆仑1号,
+/// 昆仑二号 of 昆仑 or 昆仑2023).
 fn is_numbered_part(w: &CampaignWords, label: &str, parent: &str) -> bool {
-    let Some(rest) = label.strip_prefix(parent) else { return false };
+    // The parent may carry its year (昆仑2023): its stem names the parts.
+    let stem = parent.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '-' | '－' | '—'));
+    let stem = if stem.chars().count() >= 2 { stem } else { parent };
+    if label == parent {
+        return false;
+    }
+    let Some(rest) = label.strip_prefix(stem) else { return false };
     let digits = rest.chars().take_while(|c| c.is_ascii_digit() || super::numbers::is_cn_numeral(*c)).count();
     let tail: String = rest.chars().skip(digits).collect();
     digits > 0 && w.has(CampaignRole::SubNumber, &tail)
@@ -718,6 +725,8 @@ mod tests {
         let words = "[\\p{Han}]{2,4}20\\d\\d\tquoted-name\n号\tsub-number\n第\tordinal\n轮次\tround\n";
         let c = run_with(words, "重庆市公安局开展“昆仑”行动。“昆仑1号”行动破获案件3起。");
         assert_eq!(c.get("昆仑1号").and_then(|x| x.part_of.as_deref()), Some("昆仑"));
+        let c = run_with(words, "兰州市公安局开展“昆仑2023”专项行动。“昆仑3号”行动破获案件5起。");
+        assert_eq!(c.get("昆仑3号").and_then(|x| x.part_of.as_deref()), Some("昆仑2023"));
         let c = run_with(words, "日前，玉溪市公安局“清风2023”治安打击整治行动第3轮次集中统一秋季行动收网。");
         let round = c.get("第3轮次集中统一秋季行动").expect("round");
         assert_eq!(round.part_of.as_deref(), Some("清风2023"));
