@@ -252,6 +252,17 @@ fn place_chain(
     (start, out)
 }
 
+/// The chain of places ending at `end`, as [`place_chain`], unless its first name is a verb of working
+/// together and the place lies outside the article's province (会同县局: 会同 + 县局, not 会同县 + 局).
+fn place_before(g: &Gazetteer, lex: &Lexicon, chars: &[char], end: usize, o: &Orgs) -> (usize, Vec<usize>) {
+    let (cs, chain) = place_chain(g, chars, end, o.city, o.province);
+    let verb_first = lex.org_words.at(OrgRole::NotSubjectBefore, chars, cs).is_some();
+    if verb_first && chain.first().is_some_and(|&d| o.province.is_some_and(|p| !g.within(d, p))) {
+        return (end, Vec::new());
+    }
+    (cs, chain)
+}
+
 /// Counts places named in the text and picks the article's city and province.
 fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Option<usize>, Option<usize>) {
     let mut pref: HashMap<usize, (usize, usize)> = HashMap::new(); // div -> (count, first)
@@ -430,7 +441,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
             i += 1;
             continue;
         }
-        let (cs, chain) = place_chain(g, chars, i, o.city, o.province);
+        let (cs, chain) = place_before(g, lex, chars, i, o);
         let is_branch = tag == "branch";
         if let Some(&d) = chain.last() {
             let div = if tag == "department" { g.province_of(d) } else { d };
@@ -468,7 +479,7 @@ fn scan_agencies(g: &Gazetteer, lex: &Lexicon, chars: &[char], o: &mut Orgs) -> 
                 break;
             }
             let fstart = aend - form.chars().count();
-            let (cs, chain) = place_chain(g, chars, fstart, o.city, o.province);
+            let (cs, chain) = place_before(g, lex, chars, fstart, o);
             if !chain.is_empty() {
                 // 荆门全市公安机关: the place decides.
                 let d = *chain.last().unwrap_or(&0);
@@ -1105,6 +1116,16 @@ mod tests {
         let l = labels(&o);
         assert!(l.contains(&"平遥县公安局".to_string()), "{l:?}");
         assert!(l.contains(&"祁县公安局".to_string()), "{l:?}");
+    }
+
+    #[test]
+    fn a_verb_is_no_place_of_another_province() {
+        let o = orgs_with(
+            "会同\tnot-subject-before\n组成\tstop\n",
+            "四川省成都市蒲江县公安局民警会同县局刑侦大队组成专案组。",
+        );
+        assert!(o.agency("会同县公安局").is_none_or(|a| !a.mentioned));
+        assert!(o.units.iter().any(|u| u.parent.as_deref() == Some("蒲江县公安局")), "{:?}", o.units);
     }
 
     #[test]
