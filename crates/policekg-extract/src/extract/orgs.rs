@@ -676,10 +676,14 @@ fn name_start_back(w: &OrgWords, chars: &[char], end: usize, max: usize) -> usiz
 }
 
 /// The unit kind at `i`, the longest first: (kind, may stand alone, needs its organisation right before).
-fn unit_kind_at<'a>(lex: &'a Lexicon, chars: &[char], i: usize) -> Option<(&'a str, bool, bool)> {
-    if let Some((k, bare)) = lex.unit_kinds.iter().find(|(k, _)| at(chars, i, k)) {
-        return Some((k.as_str(), *bare, false));
+/// `firsts`: the sorted first chars of the lexicon's unit kinds (most positions start none).
+fn unit_kind_at<'a>(lex: &'a Lexicon, firsts: &[char], chars: &[char], i: usize) -> Option<(&'a str, bool, bool)> {
+    if firsts.binary_search(&chars[i]).is_ok() {
+        if let Some((k, bare)) = lex.unit_kinds.iter().find(|(k, _)| at(chars, i, k)) {
+            return Some((k.as_str(), *bare, false));
+        }
     }
+    lex.org_words.at(OrgRole::AttachedKind, chars, i)?;
     lex.org_words.words(OrgRole::AttachedKind).iter().find(|k| at(chars, i, k)).map(|k| (k.as_str(), false, true))
 }
 
@@ -796,8 +800,11 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
     let mut unit_ends: HashMap<usize, String> = HashMap::new();
     let mut weak_units: std::collections::HashSet<String> = std::collections::HashSet::new();
     let words = &lex.org_words;
+    let mut kind_firsts: Vec<char> = lex.unit_kinds.iter().filter_map(|(k, _)| k.chars().next()).collect();
+    kind_firsts.sort_unstable();
+    kind_firsts.dedup();
     while i < n {
-        let Some((kind, bare, attached)) = unit_kind_at(lex, chars, i) else {
+        let Some((kind, bare, attached)) = unit_kind_at(lex, &kind_firsts, chars, i) else {
             i += 1;
             continue;
         };

@@ -4,7 +4,6 @@
 //! [`OrgWords`] (data/lexicon/org_words.tsv) holds the words the organisation rules read: where a unit's
 //! name stops, which words around a mention make it no subject, which heads open a summary.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use super::lexicon::{rows, LexiconError};
@@ -153,52 +152,89 @@ impl FromStr for CampaignRole {
     }
 }
 
-/// Words by role, longest first within a role.
-pub struct WordLists<R> {
-    lists: HashMap<R, Vec<String>>,
-    empty: Vec<String>,
+/// The words of one role, longest first, with their first, last and one-char members sorted so that
+/// most positions are turned down by a binary search.
+#[derive(Default)]
+struct RoleWords {
+    words: Vec<String>,
+    firsts: Vec<char>,
+    lasts: Vec<char>,
+    singles: Vec<char>,
 }
 
-impl<R: FromStr<Err = String> + Eq + std::hash::Hash + Copy> WordLists<R> {
+impl RoleWords {
+    fn new(mut words: Vec<String>) -> RoleWords {
+        words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        let sorted = |mut v: Vec<char>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        RoleWords {
+            firsts: sorted(words.iter().filter_map(|w| w.chars().next()).collect()),
+            lasts: sorted(words.iter().filter_map(|w| w.chars().last()).collect()),
+            singles: sorted(words.iter().filter(|w| w.chars().count() == 1).filter_map(|w| w.chars().next()).collect()),
+            words,
+        }
+    }
+}
+
+/// Words by role (a handful of roles: a short list is quicker to search than a hash).
+pub struct WordLists<R> {
+    lists: Vec<(R, RoleWords)>,
+    empty: RoleWords,
+}
+
+impl<R: FromStr<Err = String> + Eq + Copy> WordLists<R> {
     /// Parses `word<TAB>role` rows of `file`.
     pub fn parse(file: &str, text: &str) -> Result<Self, LexiconError> {
-        let mut lists: HashMap<R, Vec<String>> = HashMap::new();
+        let mut grouped: Vec<(R, Vec<String>)> = Vec::new();
         for (line, f) in rows(file, text, 2, None)? {
             let role = f[1].parse::<R>().map_err(|reason| LexiconError { file: file.into(), line, reason })?;
-            lists.entry(role).or_default().push(f[0].to_string());
+            match grouped.iter_mut().find(|(r, _)| *r == role) {
+                Some((_, v)) => v.push(f[0].to_string()),
+                None => grouped.push((role, vec![f[0].to_string()])),
+            }
         }
-        for v in lists.values_mut() {
-            v.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
-        }
-        Ok(WordLists { lists, empty: Vec::new() })
+        let lists = grouped.into_iter().map(|(r, v)| (r, RoleWords::new(v))).collect();
+        Ok(WordLists { lists, empty: RoleWords::default() })
+    }
+
+    fn role(&self, role: R) -> &RoleWords {
+        self.lists.iter().find(|(r, _)| *r == role).map_or(&self.empty, |(_, w)| w)
     }
 
     /// The words of a role, longest first.
     pub fn words(&self, role: R) -> &[String] {
-        self.lists.get(&role).unwrap_or(&self.empty)
+        &self.role(role).words
     }
 
     /// The longest word of `role` starting at `pos`: its length in chars.
     pub fn at(&self, role: R, chars: &[char], pos: usize) -> Option<usize> {
-        self.words(role).iter().find(|w| at(chars, pos, w)).map(|w| w.chars().count())
+        let r = self.role(role);
+        if pos >= chars.len() || r.firsts.binary_search(&chars[pos]).is_err() {
+            return None;
+        }
+        r.words.iter().find(|w| at(chars, pos, w)).map(|w| w.chars().count())
     }
 
     /// The length of the longest word of `role` ending right before `pos`.
     pub fn ending_at(&self, role: R, chars: &[char], pos: usize) -> Option<usize> {
-        self.words(role).iter().find(|w| ends_at(chars, pos, w)).map(|w| w.chars().count())
+        let r = self.role(role);
+        if pos == 0 || pos > chars.len() || r.lasts.binary_search(&chars[pos - 1]).is_err() {
+            return None;
+        }
+        r.words.iter().find(|w| ends_at(chars, pos, w)).map(|w| w.chars().count())
     }
 
     /// Whether a word of `role` ends right before `pos`.
     pub fn ends_at(&self, role: R, chars: &[char], pos: usize) -> bool {
-        self.words(role).iter().any(|w| ends_at(chars, pos, w))
+        self.ending_at(role, chars, pos).is_some()
     }
 
     /// Whether `c` is a one-char word of `role`.
     pub fn has_char(&self, role: R, c: char) -> bool {
-        self.words(role).iter().any(|w| {
-            let mut it = w.chars();
-            it.next() == Some(c) && it.next().is_none()
-        })
+        self.role(role).singles.binary_search(&c).is_ok()
     }
 
     /// Whether `s` is a word of `role`.
