@@ -102,6 +102,10 @@ pub const CUE_TAGS: &[&str] = &[
     "pursue",
     "nonpolice",
     "investigate",
+    "impound",
+    "traffic",
+    "accident",
+    "subset",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[

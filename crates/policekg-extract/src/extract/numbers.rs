@@ -236,6 +236,7 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
     };
     // 余/多 before the multiplier: 230余万, 一千余万.
     let take_approx = |chars: &[char], j: &mut usize| {
+        *j = past_blanks(chars, *j, |c| matches!(c, '余' | '多' | '餘'));
         if *j < chars.len() && matches!(chars[*j], '余' | '多' | '餘') {
             // 多 followed by a noun is 多 (many) only after a numeral: 7000多条 yes.
             *j += 1;
@@ -247,6 +248,7 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
     approximate |= take_approx(chars, &mut j);
     // Multipliers: 万, 亿, 万亿; a bare 千/百 after Arabic digits (3千).
     loop {
+        j = past_blanks(chars, j, |c| matches!(c, '万' | '萬' | '亿' | '億'));
         if j >= chars.len() {
             break;
         }
@@ -277,6 +279,20 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
         approximate |= take_approx(chars, &mut j);
     }
     Some(Number { start: pos, end: j, digits_start, value, approximate, chinese })
+}
+
+/// Past the blanks at `pos` when what follows them is a char `wanted` (890 余万元, 108 万余元: a typeset
+/// number keeps its 余 and 万); `pos` itself otherwise.
+fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
+    let mut j = pos;
+    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
+        j += 1;
+    }
+    if j > pos && j < chars.len() && wanted(chars[j]) {
+        j
+    } else {
+        pos
+    }
 }
 
 /// Approximate markers written after the classifier: 100人以上, 50起左右.
@@ -356,6 +372,10 @@ mod tests {
             ("二〇二二", "2022", false),
             ("百余", "100", true),
             ("千余", "1000", true),
+            ("890 余万", "8900000", true),
+            ("108 万余", "1080000", true),
+            ("两万余", "20000", true),
+            ("一百余", "100", true),
         ];
         // 千克 is a classifier, not 千 (thousand) and 克.
         let chars: Vec<char> = "3.2千克".chars().collect();

@@ -8,11 +8,15 @@ use super::dates::{find_period, RefDate};
 use super::lexicon::Lexicon;
 use super::numbers::{approx_suffix, is_cn_numeral, is_digit, numeral_starts, parse_number};
 use super::orgs::Orgs;
-use super::text::{at, Text};
+use super::text::{at, ends_at, Text};
 use crate::{Comparison, Direction, Outcome, ValueUnit};
 
 /// Clause stops for outcome context (the list comma 、 is not one: it joins the items of an enumeration).
 const STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '，', ',', '；', ';', '：', ':', '…', '（', '(', '）', ')'];
+/// Two equal figures closer than this in one sentence are two items of a list, not one fact told twice.
+const LIST_SPAN: usize = 30;
+/// How many clauses back, each with a figure of its own, a list may run from its verb.
+const MAX_LIST_HOPS: usize = 8;
 /// Stops that end the reach of a governing verb.
 const HARD_STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '；', ';'];
 
@@ -56,6 +60,7 @@ const VERBS: &[&str] = &[
     "prevent",
     "pursue",
     "investigate",
+    "impound",
 ];
 
 fn is_verb(t: &str) -> bool {
@@ -109,11 +114,12 @@ fn scan_quantities(lex: &Lexicon, chars: &[char]) -> Vec<Quantity> {
         while j < n && chars[j] == ' ' {
             j += 1;
         }
-        let Some((clen, cl, ctext)) = lex.classifier_at(chars, j) else {
+        let shared = if lex.classifier_at(chars, j).is_none() { list_classifier(lex, chars, j) } else { None };
+        let Some((clen, cl, ctext)) = lex.classifier_at(chars, j).or(shared.clone()) else {
             i = num.end.max(i + 1);
             continue;
         };
-        let mut end = j + clen;
+        let mut end = if shared.is_some() { num.end } else { j + clen };
         let mut approximate = num.approximate;
         if let Some(e) = approx_suffix(chars, end) {
             // 余/多 right after a classifier only counts when no noun is glued to it (100人以上, 50起左右).
@@ -128,6 +134,24 @@ fn scan_quantities(lex: &Lexicon, chars: &[char]) -> Vec<Quantity> {
         i = end;
     }
     out
+}
+
+/// The classifier of the next number of a list when this one has none (分别上升8.22、28.26个百分点: both are
+/// percentage points).
+fn list_classifier(lex: &Lexicon, chars: &[char], pos: usize) -> Option<(usize, super::lexicon::Classifier, String)> {
+    if chars.get(pos) != Some(&'、') {
+        return None;
+    }
+    let mut k = pos + 1;
+    while k < chars.len() && chars[k] == ' ' {
+        k += 1;
+    }
+    let next = parse_number(chars, k).filter(|n| !n.chinese)?;
+    let mut j = next.end;
+    while j < chars.len() && chars[j] == ' ' {
+        j += 1;
+    }
+    lex.classifier_at(chars, j).or_else(|| list_classifier(lex, chars, j))
 }
 
 fn clause_start(chars: &[char], pos: usize) -> usize {
@@ -180,7 +204,11 @@ fn noun_unit(unit_text: &str, nouns: &[&str]) -> ValueUnit {
 fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -> Option<&'static str> {
     let has_n = |t: &str| nouns.contains(&t);
     let has_v = |t: &str| verbs.contains(&t);
-    let v = verb.unwrap_or("");
+    let v = match verb.unwrap_or("") {
+        "impound" if unit == ValueUnit::Cny => "freeze",
+        "impound" => "seize",
+        v => v,
+    };
     Some(match unit {
         ValueUnit::Cny => match v {
             "intercept" => "funds_intercepted",
@@ -201,6 +229,8 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                 "persons_dissuaded"
             } else if v == "warn" {
                 "warnings_issued"
+            } else if matches!(v, "punish" | "investigate") {
+                "suspects_punished"
             } else {
                 return None;
             }
@@ -217,6 +247,8 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
             "detain" => "suspects_detained",
             "punish" | "investigate" => "suspects_punished",
             "rescue" => "victims_rescued",
+            // 劝返境外逃犯: a fugitive persuaded to come back is caught.
+            "dissuade" if has_n("fugitive") => "fugitives_caught",
             "dissuade" => "persons_dissuaded",
             _ => return None,
         },
@@ -225,9 +257,12 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                 "disputes_resolved"
             } else if has_n("hazard") {
                 "hazards_rectified"
+            } else if has_n("traffic") {
+                "other"
             } else {
                 match v {
                     "solve" | "investigate" => "cases_solved",
+                    "punish" => "other",
                     "report" => "incidents_reported",
                     "resolve" => "disputes_resolved",
                     "rectify" => "hazards_rectified",
@@ -241,7 +276,7 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
                 "victims_rescued"
             } else {
                 match v {
-                    "dismantle" | "arrest" | "solve" | "seize" => "gangs_dismantled",
+                    "dismantle" | "arrest" | "solve" | "seize" | "punish" => "gangs_dismantled",
                     _ => return None,
                 }
             }
@@ -280,6 +315,23 @@ struct Found {
     direction: Option<Direction>,
     comparison: Option<Comparison>,
     nouns_text: String,
+    /// A figure after 各 states one fact per item of the list before it (盗窃、诈骗嫌疑人各2名): their
+    /// metrics. Empty for a figure that states one fact.
+    each: Vec<&'static str>,
+}
+
+/// The items of a 、-list in `[from, to)` that a 各 distributes a figure over.
+fn each_items(chars: &[char], from: usize, to: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut s = from;
+    for p in from..to {
+        if chars[p] == '、' {
+            out.push((s, p));
+            s = p + 1;
+        }
+    }
+    out.push((s, to));
+    out
 }
 
 pub fn find_outcomes(
@@ -313,16 +365,27 @@ pub fn find_outcomes(
         let post_all = cues_in(lex, chars, q.end, post_end);
         let post: Vec<Cue> = post_all.clone();
         // Not a result: headcounts of police, traffic, population, durations.
+        let percent = q.unit == Some(ValueUnit::Percent);
+        let skip = |c: &Cue| c.tag == "skip" || (c.tag == "accident" && !percent);
         let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
-        if near_post.iter().any(|c| matches!(c.tag, "police" | "skip"))
+        if near_post.iter().any(|c| c.tag == "police" || skip(c))
             || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time"))
         {
             continue;
         }
         if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police"))
-            || pre.iter().filter(|c| c.pos >= prev_end).any(|c| c.tag == "skip")
+            || pre.iter().filter(|c| c.pos >= prev_end).any(|c| skip(c))
         {
             continue;
+        }
+        if q.value.is_zero() {
+            continue;
+        }
+        // The whole of which a later figure is a part (1188名逃犯中已到案1093名, 50名嫌疑人已有22人到案).
+        if let Some(next) = quants.get(qi + 1).filter(|n| n.start < ce) {
+            if cues_in(lex, chars, q.end, next.start).iter().any(|c| c.tag == "subset") {
+                continue;
+            }
         }
         // Figures of another body (法院, 海关) in a sentence that no police organ leads are not ours.
         {
@@ -359,7 +422,19 @@ pub fn find_outcomes(
                     }
                 }
             }
-            if let Some(d) = dir {
+            // Percentage points are a change, whether or not the text says which way.
+            if dir.is_none() && q.unit_text == "个百分点" {
+                found.push(Found {
+                    q: q.clone(),
+                    metric: "rate_change",
+                    unit: ValueUnit::Percent,
+                    direction: None,
+                    comparison: cmp,
+                    nouns_text: chars[cs..q.start].iter().collect(),
+                    each: vec![],
+                });
+                ok_ends.push(q.end);
+            } else if let Some(d) = dir {
                 last_pct = Some((q.end, d, cmp));
                 found.push(Found {
                     q: q.clone(),
@@ -368,6 +443,7 @@ pub fn find_outcomes(
                     direction: Some(d),
                     comparison: cmp,
                     nouns_text: chars[cs..q.start].iter().collect(),
+                    each: vec![],
                 });
                 ok_ends.push(q.end);
             } else if share {
@@ -378,6 +454,7 @@ pub fn find_outcomes(
                     direction: None,
                     comparison: None,
                     nouns_text: chars[cs..q.start].iter().collect(),
+                    each: vec![],
                 });
                 ok_ends.push(q.end);
             }
@@ -392,7 +469,11 @@ pub fn find_outcomes(
         let mut verb = verb_before;
         let mut verbs: Vec<&'static str> = pre.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag).collect();
         let mut noun_from = verb_before.map_or(prev_end, |v| (v.pos + v.len).max(prev_end));
-        if verb.is_none() {
+        // A verb after it governs it only when no other figure of the clause comes after that verb
+        // (将5人抓获; not 1188名逃犯中已到案1093名).
+        let next_in_clause = quants.get(qi + 1).filter(|n| n.start < ce).map(|n| n.start);
+        let list_item = next_in_clause.map_or(true, |n| post_end < n);
+        if verb.is_none() && list_item {
             if let Some(v) = post.iter().find(|c| is_verb(c.tag)) {
                 verb = Some(*v);
                 verbs.push(v.tag);
@@ -402,7 +483,7 @@ pub fn find_outcomes(
             // Continue an enumeration: earlier clauses of the same stretch, back to the last outcome.
             let mut k = cs;
             let mut hops = 0;
-            while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < 4 {
+            while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < MAX_LIST_HOPS {
                 let sep = chars[k - 1];
                 let pcs = clause_start(chars, k - 1);
                 let chained = ok_ends.iter().any(|&e| e > pcs && e < k) || matches!(sep, '：' | ':');
@@ -456,7 +537,7 @@ pub fn find_outcomes(
         // beats a verb of an earlier one.
         let mut vtag = v.tag;
         if q.unit == Some(ValueUnit::Cny) {
-            let money = ["intercept", "stop", "freeze", "recover", "seize"];
+            let money = ["intercept", "stop", "freeze", "recover", "seize", "impound"];
             if let Some(c) = pre.iter().rev().find(|c| money.contains(&c.tag)) {
                 vtag = c.tag;
             } else if pre.iter().any(|c| c.tag == "involve") {
@@ -472,6 +553,10 @@ pub fn find_outcomes(
         // NUM-CL-NOUN (抓获2名犯罪嫌疑人, 4个涉黑组织): the noun after the classifier.
         if nouns.is_empty() || q.start.saturating_sub(noun_from) <= 2 {
             nouns.extend(post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag));
+        }
+        // 逃犯已到案1093名: the noun before the verb (of those that end in the person caught).
+        if nouns.is_empty() && vtag == "arrest" {
+            nouns.extend(pre.iter().filter(|c| c.pos >= prev_end && c.pos < v.pos && !is_verb(c.tag)).map(|c| c.tag));
         }
         let unit = match q.unit {
             Some(u) => u,
@@ -490,7 +575,22 @@ pub fn find_outcomes(
         if lex.crime_type(&nouns_text).is_none() {
             nouns_text = chars[cs..ce].iter().collect();
         }
-        found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text });
+        // 强迫交易、在逃人员各一名: each item is a fact, its metric read with its own nouns.
+        let each: Vec<&'static str> = if ends_at(chars, q.start, "各") {
+            let post_nouns = post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag);
+            each_items(chars, noun_from.min(q.start), q.start - 1)
+                .into_iter()
+                .map(|(s, e)| {
+                    let mut item_nouns: Vec<&'static str> =
+                        cues_in(lex, chars, s, e).iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag).collect();
+                    item_nouns.extend(post_nouns.clone());
+                    decide(unit, Some(vtag), &verbs, &item_nouns).unwrap_or(metric)
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text, each });
         ok_ends.push(q.end);
         if v.len > 0 {
             last_verb = Some((text.sentence_of(q.start), Cue { tag: vtag, ..v }));
@@ -523,6 +623,7 @@ pub fn find_outcomes(
     };
     // Facts.
     let mut out: Vec<(Outcome, bool, usize)> = Vec::new();
+    let mut starts: Vec<usize> = Vec::new(); // where the figure of each `out` entry starts
     for f in found {
         let q = &f.q;
         let (cs, ce) = (clause_start(chars, q.start), clause_end(chars, q.end));
@@ -547,14 +648,17 @@ pub fn find_outcomes(
             comparison: f.comparison,
             evidence: text.evidence(cs, ce),
         };
-        // Each fact once per document: the same metric, value, unit and agency is the same fact.
+        // Each fact once per document: the same metric, value, unit and agency is the same fact; except
+        // in a list, where two items may state the same figure (醉驾1起，无证1起).
         let key_agency = outcome.attributed_to.as_ref().and_then(|l| orgs.agency_of(l));
-        if let Some((prev, prev_explicit, _)) = out.iter_mut().find(|(o, _, _)| {
-            o.metric == outcome.metric
+        let same_fact = out.iter().zip(&starts).position(|((o, _, psi), &start)| {
+            !(*psi == si && q.start.abs_diff(start) < LIST_SPAN)
+                && o.metric == outcome.metric
                 && o.value == outcome.value
                 && o.unit == outcome.unit
                 && o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == key_agency
-        }) {
+        });
+        if let Some((prev, prev_explicit, _)) = same_fact.map(|k| &mut out[k]) {
             if explicit_campaign && !*prev_explicit {
                 prev.campaign = outcome.campaign.clone();
                 *prev_explicit = true;
@@ -562,6 +666,15 @@ pub fn find_outcomes(
             continue;
         }
         let _ = q.num_end;
+        for &metric in f.each.iter().skip(1) {
+            out.push((Outcome { metric: metric.to_string(), ..outcome.clone() }, explicit_campaign, si));
+            starts.push(q.start);
+        }
+        starts.push(q.start);
+        let outcome = match f.each.first() {
+            Some(m) => Outcome { metric: m.to_string(), ..outcome },
+            None => outcome,
+        };
         out.push((outcome, explicit_campaign, si));
     }
     out
@@ -654,6 +767,66 @@ mod tests {
     fn not_outcomes() {
         let o = run("全市出动警力3000人次，12万名民辅警参加安保，召开会议5次，辖区人口超过5万，面积30平方公里，嫌疑人男，45岁，2月3日案发，历时3个月，道路通行车辆同比上升12%。");
         assert!(o.is_empty(), "{:?}", brief(&o));
+    }
+
+    #[test]
+    fn lists_each_and_shared_classifiers() {
+        let o = run("今年以来，杭州市公安局共抓获盗窃、诈骗嫌疑人各3名，打掉涉赌、涉黄团伙各一个，缴获作案手机36部、银行卡两万余张，刑事案件、治安案件破案率同比分别上升 4.5、12.25 个百分点。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("suspects_arrested", "3", "person", false),
+                t("suspects_arrested", "3", "person", false),
+                t("gangs_dismantled", "1", "group", false),
+                t("gangs_dismantled", "1", "group", false),
+                t("items_seized", "36", "item", false),
+                t("items_seized", "20000", "item", true),
+                t("rate_change", "4.5", "percent", false),
+                t("rate_change", "12.25", "percent", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn conventions_of_the_metric_table() {
+        let o = run("杭州市公安局查封、冻结、扣押涉案资产2.3亿元，为群众挽回损失 560 余万元，劝返境外逃犯4名，预警阻断受骗群众1200人次，查处吸毒人员300人次，受理各类案件88起，破案率提升6.5个百分点，较大事故下降12%。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("funds_frozen", "230000000", "CNY", false),
+                t("funds_recovered", "5600000", "CNY", true),
+                t("fugitives_caught", "4", "person", false),
+                t("persons_dissuaded", "1200", "person-time", false),
+                t("suspects_punished", "300", "person-time", false),
+                t("incidents_reported", "88", "case", false),
+                t("rate_change", "6.5", "percent", false),
+                t("rate_change", "12", "percent", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn traffic_enforcement_counts_are_other() {
+        let o = run("专项整治期间，杭州市公安局交警支队查纠交通违法行为3.2万起，其中酒驾12起、醉驾 3起，无证驾驶3起，吊销驾驶证9起，发生交通事故5起。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("other", "32000", "case", false),
+                t("other", "12", "case", false),
+                t("other", "3", "case", false),
+                t("other", "3", "case", false),
+                t("other", "9", "case", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_whole_and_its_part() {
+        let o = run("杭州市公安局悬赏通缉的40名逃犯中已有31人到案，另有120名目标逃犯中已到案98名。");
+        assert_eq!(
+            brief(&o),
+            vec![t("fugitives_caught", "31", "person", false), t("fugitives_caught", "98", "person", false)]
+        );
     }
 
     #[test]
