@@ -129,6 +129,19 @@ fn read_int(chars: &[char], pos: usize, max_len: usize) -> Option<(u32, usize)> 
     None
 }
 
+/// Past the blanks at `pos` when a char `wanted` follows them (a typeset date: 7 月 13 日); `pos` otherwise.
+fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
+    let mut j = pos;
+    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
+        j += 1;
+    }
+    if j > pos && j < chars.len() && wanted(chars[j]) {
+        j
+    } else {
+        pos
+    }
+}
+
 /// Resolves a month (and day) without a year against the reference: a month after the reference month is
 /// last year's.
 fn resolve(r: &RefDate, year: Option<i32>, month: u32, day: Option<u32>) -> PartialDate {
@@ -189,12 +202,14 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
             continue;
         }
         if let Some((m, e)) = read_int(chars, j, 2) {
+            let e = past_blanks(chars, e, |c| c == '月');
             if e < n && chars[e] == '月' && (1..=12).contains(&m) && !at(chars, e + 1, "份")
                 || (e < n && chars[e] == '月' && (1..=12).contains(&m) && year.is_some())
             {
                 let mut k = e + 1;
                 let mut day = None;
-                if let Some((d, e2)) = read_int(chars, k, 2) {
+                if let Some((d, e2)) = read_int(chars, past_blanks(chars, k, is_digit), 2) {
+                    let e2 = past_blanks(chars, e2, |c| matches!(c, '日' | '号'));
                     if e2 < n && matches!(chars[e2], '日' | '号') && (1..=31).contains(&d) {
                         day = Some(d.min(days_in_month(year.unwrap_or(r.year), m)));
                         k = e2 + 1;
@@ -332,6 +347,8 @@ mod tests {
             ("十月二十七日，民警", "2021-12-01", &["2021-10-27"]),
             ("抓获48名，金额1.5万元", "2022-03-02", &[]),
             ("２０２１年１０月２７日，民警", "2022-03-02", &["2021-10-27"]),
+            ("7 月 13 日，夏县公安局", "2023-07-17", &["2023-07-13"]),
+            ("抓获 7 人，月底前", "2023-07-17", &[]),
         ];
         for (text, r, want) in cases {
             assert_eq!(dates(text, r), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text}");
