@@ -4,7 +4,7 @@
 //! 同比/环比, the agency or unit in scope, the campaign in scope, the period and the crime type.
 
 use super::campaigns::Campaigns;
-use super::dates::{find_period, RefDate};
+use super::dates::{counting_period, Period, RefDate};
 use super::lexicon::Lexicon;
 use super::numbers::{approx_suffix, is_cn_numeral, is_digit, numeral_starts, parse_number};
 use super::orgs::Orgs;
@@ -334,6 +334,19 @@ fn each_items(chars: &[char], from: usize, to: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// How many sentences back in its paragraph a sentence looks for the period it counts over.
+const PERIOD_REACH: usize = 8;
+
+/// The period the figures of sentence `si` count over: the one written at its head, else the one of the
+/// nearest earlier sentence of its paragraph that writes one (今年以来，全市…。其中，…).
+fn sentence_period(text: &Text, si: usize, r: Option<&RefDate>) -> Option<Period> {
+    let paragraph = text.paragraph_of.get(si);
+    (si.saturating_sub(PERIOD_REACH)..=si).rev().take_while(|&k| text.paragraph_of.get(k) == paragraph).find_map(|k| {
+        let (s, e) = text.sentences[k];
+        counting_period(&text.chars[s..e.min(s + 30)], r)
+    })
+}
+
 pub fn find_outcomes(
     lex: &Lexicon,
     text: &Text,
@@ -631,7 +644,7 @@ pub fn find_outcomes(
         let (ss, se) = text.sentences.get(si).copied().unwrap_or((0, chars.len()));
         let explicit_campaign = camps.mentions.iter().any(|m| !m.weak && m.start >= ss && m.start < se);
         let campaign = camps.in_scope(text, q.start);
-        let period = find_period(&chars[ss..se.min(ss + 30)], r);
+        let period = sentence_period(text, si, r);
         let outcome = Outcome {
             metric: f.metric.to_string(),
             value: q.value.lexical(),
@@ -826,6 +839,22 @@ mod tests {
         assert_eq!(
             brief(&o),
             vec![t("fugitives_caught", "31", "person", false), t("fugitives_caught", "98", "person", false)]
+        );
+    }
+
+    #[test]
+    fn the_period_of_a_paragraph_carries_to_its_later_sentences() {
+        let o =
+            run("2021年，杭州市公安局共破获刑事案件900起。其中，盗窃案件310起。\n1至2月，杭州市公安局抓获嫌疑人88名。");
+        let periods: Vec<(Option<&str>, Option<&str>)> =
+            o.iter().map(|o| (o.period_start.as_deref(), o.period_end.as_deref())).collect();
+        assert_eq!(
+            periods,
+            vec![
+                (Some("2021-01-01"), Some("2021-12-31")),
+                (Some("2021-01-01"), Some("2021-12-31")),
+                (Some("2022-01-01"), Some("2022-02-28")),
+            ]
         );
     }
 
