@@ -106,6 +106,7 @@ pub const CUE_TAGS: &[&str] = &[
     "traffic",
     "accident",
     "subset",
+    "addict",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[

@@ -231,6 +231,8 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
         (v, e, false)
     } else if let Some((v, e)) = parse_cn_small(chars, i) {
         (Dec::int(v), e, true)
+    } else if bare_multiplier(chars, i) {
+        (Dec::int(1), i, true) // 万余: the multiplier below makes it 10000
     } else {
         return None;
     };
@@ -305,14 +307,21 @@ pub fn approx_suffix(chars: &[char], pos: usize) -> Option<usize> {
     None
 }
 
+/// 万 or 亿 standing for one of them, as in 万余人, 亿余元 (never alone: 万 is also a name's char).
+fn bare_multiplier(chars: &[char], pos: usize) -> bool {
+    matches!(chars.get(pos), Some('万' | '萬' | '亿' | '億')) && matches!(chars.get(pos + 1), Some('余' | '多' | '餘'))
+}
+
 /// Whether a numeral starts at `pos` (without reading it).
 pub fn numeral_starts(chars: &[char], pos: usize) -> bool {
     // 百 and 千 start a numeral only as 百余 / 千多 (百日行动 is no number).
-    chars.get(pos).map_or(false, |&c| {
-        digit(c).is_some()
-            || cn_digit(c).is_some()
-            || (cn_unit(c).is_some() && ((c != '百' && c != '千') || matches!(chars.get(pos + 1), Some('余' | '多'))))
-    })
+    bare_multiplier(chars, pos)
+        || chars.get(pos).map_or(false, |&c| {
+            digit(c).is_some()
+                || cn_digit(c).is_some()
+                || (cn_unit(c).is_some()
+                    && ((c != '百' && c != '千') || matches!(chars.get(pos + 1), Some('余' | '多'))))
+        })
 }
 
 pub fn is_digit(c: char) -> bool {
@@ -376,6 +385,7 @@ mod tests {
             ("108 万余", "1080000", true),
             ("两万余", "20000", true),
             ("一百余", "100", true),
+            ("万余", "10000", true),
         ];
         // 千克 is a classifier, not 千 (thousand) and 克.
         let chars: Vec<char> = "3.2千克".chars().collect();

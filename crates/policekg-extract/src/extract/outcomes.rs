@@ -236,7 +236,10 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
             }
         }
         ValueUnit::Person => match v {
-            "arrest" | "seize" => {
+            // 查获吸毒人员 (convention): drug users found are punished.
+            "arrest" | "seize" | "investigate" if has_n("addict") => "suspects_punished",
+            // 侦破案件315起290人: the persons of the cases solved are arrested.
+            "arrest" | "seize" | "solve" => {
                 if has_n("fugitive") {
                     "fugitives_caught"
                 } else {
@@ -303,7 +306,12 @@ fn decide(unit: ValueUnit, verb: Option<&str>, verbs: &[&str], nouns: &[&str]) -
             "seize" | "recover" => "items_seized",
             _ => return None,
         },
-        ValueUnit::Percent | ValueUnit::Other => return None,
+        // Goods measured (电缆万余米) are seized goods; other measures (场, 次) are no result.
+        ValueUnit::Other => match v {
+            "seize" | "recover" => "items_seized",
+            _ => return None,
+        },
+        ValueUnit::Percent => return None,
     })
 }
 
@@ -473,9 +481,6 @@ pub fn find_outcomes(
             }
             continue;
         }
-        if q.unit == Some(ValueUnit::Other) {
-            continue;
-        }
         // The governing verb: the nearest before it in the clause; else right after it (将5人抓获); else
         // the verb of the enumeration it continues.
         let verb_before = pre.iter().rev().find(|c| is_verb(c.tag)).copied();
@@ -546,6 +551,10 @@ pub fn find_outcomes(
         }) else {
             continue;
         };
+        // A measure (米, 场, 次) counts only under a verb of its own clause, never as an item of a list.
+        if q.unit == Some(ValueUnit::Other) && verb_before.is_none() {
+            continue;
+        }
         // Money: a strong verb of this clause beats an 'involve' noun, and an 'involve' noun of this clause
         // beats a verb of an earlier one.
         let mut vtag = v.tag;
@@ -815,6 +824,29 @@ mod tests {
                 t("rate_change", "6.5", "percent", false),
                 t("rate_change", "12", "percent", false),
             ]
+        );
+    }
+
+    #[test]
+    fn cases_and_persons_drug_users_and_measured_goods() {
+        let o = run("杭州市公安局侦破电诈案件315起290人，查获吸毒人员45名，查扣被盗电缆万余米，召开推进会3场。");
+        assert_eq!(
+            brief(&o),
+            vec![
+                t("cases_solved", "315", "case", false),
+                t("suspects_arrested", "290", "person", false),
+                t("suspects_punished", "45", "person", false),
+                t("items_seized", "10000", "other", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_arrest_and_a_request_for_one() {
+        let o = run("杭州市公安局依法逮捕犯罪嫌疑人12人，提请批准逮捕8人。");
+        assert_eq!(
+            brief(&o),
+            vec![t("suspects_arrested", "12", "person", false), t("suspects_detained", "8", "person", false)]
         );
     }
 
