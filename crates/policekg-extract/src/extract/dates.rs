@@ -295,8 +295,9 @@ fn period_at(chars: &[char], i: usize, r: &RefDate) -> Option<Period> {
         return Some((format!("{year:04}-01-01"), r.month.and(Some(iso_ref(r)))));
     }
     // 一季度, 第三季度: three months.
-    for (k, q) in ["一", "二", "三", "四"].iter().enumerate() {
-        if at(chars, j, &format!("{q}季度")) || at(chars, j, &format!("第{q}季度")) {
+    let q = if at(chars, j, "第") { j + 1 } else { j };
+    if let Some(k) = ['一', '二', '三', '四'].iter().position(|c| chars.get(q) == Some(c)) {
+        if at(chars, q + 1, "季度") {
             let m1 = 3 * k as u32 + 1;
             return Some(months(year, m1, m1 + 2));
         }

@@ -187,7 +187,7 @@ pub fn find_operations(
         if paragraph != carried.paragraph {
             carried = Carried { paragraph, date: None };
         }
-        let any_date = all_dates.iter().any(|m| m.start >= s && m.start < e);
+        let any_date = all_dates.get(all_dates.partition_point(|m| m.start < s)).is_some_and(|m| m.start < e);
         let elapsed = rules.cues.any_in(chars, s, e, OpCue::Elapsed);
         let inherited = carried.date.filter(|_| !any_date && !elapsed);
         let found = sentence_operations(rules, lex, text, &dates, si, inherited, r);
@@ -197,7 +197,13 @@ pub fn find_operations(
             ds.last().copied()
         } else if any_date {
             // A sentence that only sets the scene (4月7日凌晨，反诈中心接到报警) dates what follows.
-            dates.iter().filter(|m| m.start >= s && m.start < e && !reported(rules, chars, m, e)).last().map(|m| m.date)
+            let lo = dates.partition_point(|m| m.start < s);
+            dates[lo..]
+                .iter()
+                .take_while(|m| m.start < e)
+                .filter(|m| !reported(rules, chars, m, e))
+                .last()
+                .map(|m| m.date)
         } else {
             carried.date
         };
@@ -245,12 +251,14 @@ fn sentence_operations(
     if rules.cues.any_in(chars, clause_start, vpos, OpCue::Deed) || rules.cues.any_in(chars, s, vpos, OpCue::Summary) {
         return None;
     }
-    let before = dates.iter().rposition(|m| m.start >= s && m.start < vpos);
+    // Dates are in text order: those of the sentence before the verb end at `at_verb`.
+    let at_verb = dates.partition_point(|m| m.start < vpos);
+    let before = (at_verb > 0 && dates[at_verb - 1].start >= s).then(|| at_verb - 1);
     if let Some(k) = before {
         return (!reported(rules, chars, &dates[k], vpos)).then(|| (date_list(chars, dates, k), vpos, verb));
     }
     // A date after the verb in its clause (抓获于3月2日), never one of a later clause (a dateline after a title).
-    if let Some(m) = dates.iter().find(|m| m.start >= vpos && m.start < clause_end) {
+    if let Some(m) = dates.get(at_verb).filter(|m| m.start < clause_end) {
         return Some((vec![m.date], vpos, verb));
     }
     // A carried date holds for the story, not for someone's account of it (据某某介绍, 记者).

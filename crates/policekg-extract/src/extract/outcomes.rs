@@ -347,11 +347,21 @@ const PERIOD_REACH: usize = 8;
 
 /// The period the figures of sentence `si` count over: the one written at its head, else the one of the
 /// nearest earlier sentence of its paragraph that writes one (今年以来，全市…。其中，…).
-fn sentence_period(text: &Text, si: usize, r: Option<&RefDate>) -> Option<Period> {
+/// `heads` caches the period written at the head of each sentence.
+fn sentence_period(
+    text: &Text,
+    si: usize,
+    r: Option<&RefDate>,
+    heads: &mut [Option<Option<Period>>],
+) -> Option<Period> {
     let paragraph = text.paragraph_of.get(si);
     (si.saturating_sub(PERIOD_REACH)..=si).rev().take_while(|&k| text.paragraph_of.get(k) == paragraph).find_map(|k| {
-        let (s, e) = text.sentences[k];
-        counting_period(&text.chars[s..e.min(s + 30)], r)
+        heads[k]
+            .get_or_insert_with(|| {
+                let (s, e) = text.sentences[k];
+                counting_period(&text.chars[s..e.min(s + 30)], r)
+            })
+            .clone()
     })
 }
 
@@ -646,6 +656,7 @@ pub fn find_outcomes(
     // Facts.
     let mut out: Vec<(Outcome, bool, usize)> = Vec::new();
     let mut starts: Vec<usize> = Vec::new(); // where the figure of each `out` entry starts
+    let mut period_heads: Vec<Option<Option<Period>>> = vec![None; text.sentences.len()];
     for f in found {
         let q = &f.q;
         let (cs, ce) = (clause_start(chars, q.start), clause_end(chars, q.end));
@@ -653,7 +664,7 @@ pub fn find_outcomes(
         let (ss, se) = text.sentences.get(si).copied().unwrap_or((0, chars.len()));
         let explicit_campaign = camps.mentions.iter().any(|m| !m.weak && m.start >= ss && m.start < se);
         let campaign = camps.in_scope(text, q.start);
-        let period = sentence_period(text, si, r);
+        let period = sentence_period(text, si, r, &mut period_heads);
         let outcome = Outcome {
             metric: f.metric.to_string(),
             value: q.value.lexical(),

@@ -46,12 +46,20 @@ impl<T: Tag> WordTable<T> {
         if pos >= chars.len() || !self.first.contains(&chars[pos]) {
             return None;
         }
-        let mut s = String::with_capacity(16);
-        self.lens.iter().copied().filter(|&len| pos + len <= chars.len()).find(|&len| {
-            s.clear();
-            s.extend(&chars[pos..pos + len]);
-            self.words.get(&s).is_some_and(|tags| tags.contains(&tag))
-        })
+        // The longest candidate once; each length is a prefix of it.
+        let longest = self.lens.first().map_or(0, |&l| l.min(chars.len() - pos));
+        let mut s = String::with_capacity(4 * longest);
+        let mut ends = Vec::with_capacity(longest + 1);
+        ends.push(0);
+        for &c in &chars[pos..pos + longest] {
+            s.push(c);
+            ends.push(s.len());
+        }
+        self.lens
+            .iter()
+            .copied()
+            .filter(|&len| len <= longest)
+            .find(|&len| self.words.get(&s[..ends[len]]).is_some_and(|tags| tags.contains(&tag)))
     }
 
     /// Whether a word tagged `tag` starts anywhere in `[from, to)`.
