@@ -23,7 +23,6 @@ const HARD_STOPS: &[char] = &['。', '！', '？', '!', '?', '\n', '；', ';'];
 #[derive(Debug, Clone)]
 struct Quantity {
     start: usize,
-    num_end: usize,
     end: usize,
     value: super::numbers::Dec,
     approximate: bool,
@@ -130,7 +129,7 @@ fn scan_quantities(lex: &Lexicon, chars: &[char]) -> Vec<Quantity> {
             }
         }
         let value = num.value.mul_int(cl.factor);
-        out.push(Quantity { start: i, num_end: num.end, end, value, approximate, unit: cl.unit, unit_text: ctext });
+        out.push(Quantity { start: i, end, value, approximate, unit: cl.unit, unit_text: ctext });
         i = end;
     }
     out
@@ -365,6 +364,366 @@ fn sentence_period(
     })
 }
 
+/// The document annotated once for the outcome rules: its quantities and its cue words (longest match,
+/// left to right), each in text order. The rules read these layers instead of scanning the text again.
+pub struct Layers {
+    quants: Vec<Quantity>,
+    cues: Vec<Cue>,
+}
+
+impl Layers {
+    pub fn new(lex: &Lexicon, chars: &[char]) -> Layers {
+        Layers { quants: scan_quantities(lex, chars), cues: cues_in(lex, chars, 0, chars.len()) }
+    }
+
+    /// The cue words wholly inside `[s, e)` (cue words do not overlap, so both their starts and their ends
+    /// are in order).
+    fn cues(&self, s: usize, e: usize) -> &[Cue] {
+        let lo = self.cues.partition_point(|c| c.pos < s);
+        let hi = self.cues.partition_point(|c| c.pos + c.len <= e).max(lo);
+        &self.cues[lo..hi]
+    }
+}
+
+/// What the figure rules read.
+struct Ctx<'a> {
+    lex: &'a Lexicon,
+    text: &'a Text<'a>,
+    layers: &'a Layers,
+    orgs: &'a Orgs,
+    /// Where another body (法院, 海关) is named, found once: scanning each quantity's sentence again would be
+    /// quadratic on a long sentence.
+    nonpolice: Vec<usize>,
+}
+
+/// What one figure leaves for the next ones of its list.
+#[derive(Default)]
+struct ListState {
+    /// Ends of the quantities that made an outcome.
+    ok_ends: Vec<usize>,
+    /// Sentence and verb of the last outcome.
+    last_verb: Option<(usize, Cue)>,
+    /// End, direction and comparison of the last change in percent (分别下降38.2%、25%).
+    last_pct: Option<(usize, Direction, Option<Comparison>)>,
+}
+
+/// A quantity in its clause, with the stretches the rules read around it.
+struct Around<'a> {
+    q: &'a Quantity,
+    /// The clause: `[cs, ce)`.
+    cs: usize,
+    ce: usize,
+    /// The stretch of the clause since the previous quantity starts here (its nouns belong to this one).
+    prev_end: usize,
+    /// After it: up to the next item of a list (the 、 before the next quantity of the clause).
+    post_end: usize,
+    /// Cue words from the clause start to the quantity, and after it to `post_end`.
+    pre: &'a [Cue],
+    post: &'a [Cue],
+    /// Where the next quantity of the clause starts, if any.
+    next_in_clause: Option<usize>,
+}
+
+fn around<'a>(ctx: &Ctx<'a>, qi: usize) -> Around<'a> {
+    let (chars, quants) = (&ctx.text.chars, &ctx.layers.quants);
+    let q = &quants[qi];
+    let cs = clause_start(chars, q.start);
+    let ce = clause_end(chars, q.end);
+    let prev_end = if qi > 0 && quants[qi - 1].end > cs { quants[qi - 1].end } else { cs };
+    let next_in_clause = quants.get(qi + 1).filter(|n| n.start < ce).map(|n| n.start);
+    let mut post_end = ce.min(q.end + 24);
+    if let Some(next) = next_in_clause {
+        post_end = post_end.min((q.end..next).rev().find(|&p| chars[p] == '、').unwrap_or(next));
+    }
+    let pre = ctx.layers.cues(cs, q.start);
+    let post = ctx.layers.cues(q.end, post_end);
+    Around { q, cs, ce, prev_end, post_end, pre, post, next_in_clause }
+}
+
+/// Not a result: headcounts of police, traffic, population, durations, a zero, the whole of which a later
+/// figure is a part, the figures of another body.
+fn not_a_result(ctx: &Ctx, a: &Around) -> bool {
+    let q = a.q;
+    let percent = q.unit == Some(ValueUnit::Percent);
+    let skip = |c: &Cue| c.tag == "skip" || (c.tag == "accident" && !percent);
+    let since_prev = || a.pre.iter().filter(|c| c.pos >= a.prev_end);
+    a.post.iter().filter(|c| c.pos < q.end + 6).any(|c| c.tag == "police" || skip(c))
+        || (q.unit_text == "个" && a.post.first().is_some_and(|c| c.pos == q.end && c.tag == "time"))
+        || since_prev().any(|c| c.pos + c.len + 1 >= q.start && c.tag == "police")
+        || since_prev().any(skip)
+        || q.value.is_zero()
+        // The whole of which a later figure is a part (1188名逃犯中已到案1093名, 50名嫌疑人已有22人到案).
+        || a.next_in_clause.is_some_and(|n| ctx.layers.cues(q.end, n).iter().any(|c| c.tag == "subset"))
+        || another_bodys(ctx, q.start)
+}
+
+/// Figures of another body (法院, 海关) in a sentence that no police organ leads are not ours.
+fn another_bodys(ctx: &Ctx, pos: usize) -> bool {
+    let text = ctx.text;
+    let (ss, _) = text.sentences.get(text.sentence_of(pos)).copied().unwrap_or((0, 0));
+    let first = ctx.nonpolice.partition_point(|&p| p < ss);
+    ctx.nonpolice
+        .get(first)
+        .filter(|&&p| p < pos)
+        .is_some_and(|&other| !ctx.orgs.mentions.iter().any(|m| m.start >= ss && m.start < other))
+}
+
+fn percent_found(
+    a: &Around,
+    chars: &[char],
+    metric: &'static str,
+    direction: Option<Direction>,
+    comparison: Option<Comparison>,
+) -> Found {
+    let nouns_text = chars[a.cs..a.q.start].iter().collect();
+    Found { q: a.q.clone(), metric, unit: ValueUnit::Percent, direction, comparison, nouns_text, each: vec![] }
+}
+
+/// A percentage: a change (with its direction and comparison, or in percentage points) or a rate.
+fn read_percent(ctx: &Ctx, a: &Around, state: &mut ListState) -> Option<Found> {
+    let chars = &ctx.text.chars;
+    let (mut dir, mut cmp, mut share) = (None, None, false);
+    for c in a.pre.iter().filter(|c| c.pos >= a.prev_end || a.prev_end == a.cs) {
+        match c.tag {
+            "rise" => dir = Some(Direction::Increase),
+            "fall" => dir = Some(Direction::Decrease),
+            "yoy" => cmp = Some(Comparison::YearOverYear),
+            "pop" => cmp = Some(Comparison::PeriodOverPeriod),
+            "share" => share = true,
+            _ => {}
+        }
+    }
+    if dir.is_none() && !share {
+        // 分别下降38.2%、25%、23.5%: the list goes on.
+        if let Some((e, d, c)) = state.last_pct {
+            let between: String = chars[e..a.q.start].iter().collect();
+            if between.trim().is_empty() || between == "、" || between == "和" {
+                (dir, cmp) = (Some(d), c);
+            }
+        }
+    }
+    // Percentage points are a change, whether or not the text says which way.
+    if dir.is_none() && a.q.unit_text == "个百分点" {
+        return Some(percent_found(a, chars, "rate_change", None, cmp));
+    }
+    if let Some(d) = dir {
+        state.last_pct = Some((a.q.end, d, cmp));
+        return Some(percent_found(a, chars, "rate_change", Some(d), cmp));
+    }
+    share.then(|| percent_found(a, chars, "rate", None, None))
+}
+
+/// The verb that governs a count, the verbs around it, and where its nouns start.
+struct Governing {
+    verb: Cue,
+    verbs: Vec<&'static str>,
+    noun_from: usize,
+}
+
+/// The governing verb: the nearest before it in the clause; else right after it (将5人抓获); else the verb
+/// of the enumeration it continues, in this sentence or (其中) the one before.
+fn governing_verb(ctx: &Ctx, a: &Around, state: &ListState) -> Option<Governing> {
+    let verb_before = a.pre.iter().rev().find(|c| is_verb(c.tag)).copied();
+    let verbs: Vec<&'static str> = a.pre.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag).collect();
+    if let Some(v) = verb_before {
+        return Some(Governing { verb: v, verbs, noun_from: (v.pos + v.len).max(a.prev_end) });
+    }
+    // A verb after it governs it only when no other figure of the clause comes after that verb
+    // (将5人抓获; not 1188名逃犯中已到案1093名).
+    if a.next_in_clause.map_or(true, |n| a.post_end < n) {
+        if let Some(v) = a.post.iter().find(|c| is_verb(c.tag)) {
+            return Some(Governing { verb: *v, verbs: vec![v.tag], noun_from: a.prev_end });
+        }
+    }
+    list_verb(ctx, a, state).or_else(|| next_sentence_verb(ctx, a, state)).or_else(|| {
+        // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
+        let noun = a
+            .pre
+            .iter()
+            .filter(|c| c.pos >= a.prev_end)
+            .chain(a.post.iter())
+            .find(|c| matches!(c.tag, "hazard" | "dispute"))?;
+        let tag = if noun.tag == "hazard" { "rectify" } else { "resolve" };
+        Some(Governing { verb: Cue { pos: noun.pos, len: 0, tag }, verbs: vec![], noun_from: a.prev_end })
+    })
+}
+
+/// Continue an enumeration: earlier clauses of the same stretch, each with a figure, back to a verb.
+fn list_verb(ctx: &Ctx, a: &Around, state: &ListState) -> Option<Governing> {
+    let chars = &ctx.text.chars;
+    let mut k = a.cs;
+    let mut hops = 0;
+    while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < MAX_LIST_HOPS {
+        let pcs = clause_start(chars, k - 1);
+        let chained = state.ok_ends.iter().any(|&e| e > pcs && e < k) || matches!(chars[k - 1], '：' | ':');
+        if !chained {
+            return None;
+        }
+        let cues = ctx.layers.cues(pcs, k - 1);
+        if let Some(v) = cues.iter().rev().find(|c| is_verb(c.tag)) {
+            let verbs = cues.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag).collect();
+            return Some(Governing { verb: *v, verbs, noun_from: a.cs });
+        }
+        k = pcs;
+        hops += 1;
+    }
+    None
+}
+
+/// 全市共破获刑事案件300起。其中，盗窃案件120起…: the list goes on in the next sentence.
+fn next_sentence_verb(ctx: &Ctx, a: &Around, state: &ListState) -> Option<Governing> {
+    let text = ctx.text;
+    let si = text.sentence_of(a.q.start);
+    let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
+    if !(ss..(ss + 3).min(a.q.start)).any(|p| at(&text.chars, p, "其中")) {
+        return None;
+    }
+    let (lsi, lv) = state.last_verb?;
+    (lsi + 1 == si || lsi == si).then(|| Governing { verb: lv, verbs: vec![lv.tag], noun_from: ss })
+}
+
+/// A count: its governing verb and counted nouns decide its metric (and the unit 个/件 leave to the noun).
+/// Returns the figure and the verb that governs it (as the money rule reads it).
+fn read_count(ctx: &Ctx, a: &Around, state: &ListState) -> Option<(Found, Cue)> {
+    let (chars, q) = (&ctx.text.chars, a.q);
+    let verb_before = a.pre.iter().rev().find(|c| is_verb(c.tag)).copied();
+    // 破获案件120起，同比增加15起: the second number is a change, not a count.
+    let change_from = a.prev_end.max(verb_before.map_or(0, |v| v.pos));
+    if a.pre.iter().any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= change_from) {
+        return None;
+    }
+    let Governing { verb: v, verbs, noun_from } = governing_verb(ctx, a, state)?;
+    // A measure (米, 场, 次) counts only under a verb of its own clause, never as an item of a list.
+    if q.unit == Some(ValueUnit::Other) && verb_before.is_none() {
+        return None;
+    }
+    let vtag = money_verb(a, q, v.tag);
+    let nouns = counted_nouns(a, noun_from, v, vtag);
+    let unit = match q.unit {
+        Some(u) => u,
+        None => noun_unit(&q.unit_text, &nouns),
+    };
+    let unit =
+        if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report") {
+            ValueUnit::Case
+        } else {
+            unit
+        };
+    let metric = decide(unit, Some(vtag), &verbs, &nouns)?;
+    let mut nouns_text: String = chars[noun_from.min(q.start)..q.start].iter().collect();
+    nouns_text.extend(chars[q.end..a.post_end.max(q.end)].iter());
+    if ctx.lex.crime_type(&nouns_text).is_none() {
+        nouns_text = chars[a.cs..a.ce].iter().collect();
+    }
+    let each = each_metrics(ctx, a, noun_from, unit, vtag, &verbs, metric);
+    let found = Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text, each };
+    Some((found, Cue { tag: vtag, ..v }))
+}
+
+/// Money: a strong verb of this clause beats an 'involve' noun, and an 'involve' noun of this clause beats a
+/// verb of an earlier one.
+fn money_verb(a: &Around, q: &Quantity, vtag: &'static str) -> &'static str {
+    if q.unit != Some(ValueUnit::Cny) {
+        return vtag;
+    }
+    let money = ["intercept", "stop", "freeze", "recover", "seize", "impound"];
+    if let Some(c) = a.pre.iter().rev().find(|c| money.contains(&c.tag)) {
+        c.tag
+    } else if a.pre.iter().any(|c| c.tag == "involve") {
+        "involve"
+    } else {
+        vtag
+    }
+}
+
+/// The nouns counted: between the verb and the figure; after the classifier (抓获2名犯罪嫌疑人, 4个涉黑组织);
+/// before the verb for those that end in the person caught (逃犯已到案1093名).
+fn counted_nouns(a: &Around, noun_from: usize, v: Cue, vtag: &str) -> Vec<&'static str> {
+    let q = a.q;
+    let mut nouns: Vec<&'static str> =
+        a.pre.iter().filter(|c| c.pos >= noun_from && c.pos < q.start && !is_verb(c.tag)).map(|c| c.tag).collect();
+    if nouns.is_empty() || q.start.saturating_sub(noun_from) <= 2 {
+        nouns.extend(a.post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag));
+    }
+    if nouns.is_empty() && vtag == "arrest" {
+        nouns.extend(a.pre.iter().filter(|c| c.pos >= a.prev_end && c.pos < v.pos && !is_verb(c.tag)).map(|c| c.tag));
+    }
+    nouns
+}
+
+/// 强迫交易、在逃人员各一名: each item is a fact, its metric read with its own nouns. Empty unless 各.
+fn each_metrics(
+    ctx: &Ctx,
+    a: &Around,
+    noun_from: usize,
+    unit: ValueUnit,
+    vtag: &'static str,
+    verbs: &[&'static str],
+    metric: &'static str,
+) -> Vec<&'static str> {
+    let (chars, q) = (&ctx.text.chars, a.q);
+    if !ends_at(chars, q.start, "各") {
+        return vec![];
+    }
+    let post_nouns: Vec<&'static str> = a.post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag).collect();
+    each_items(chars, noun_from.min(q.start), q.start - 1)
+        .into_iter()
+        .map(|(s, e)| {
+            let mut nouns: Vec<&'static str> =
+                ctx.layers.cues(s, e).iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag).collect();
+            nouns.extend(&post_nouns);
+            decide(unit, Some(vtag), verbs, &nouns).unwrap_or(metric)
+        })
+        .collect()
+}
+
+/// Every figure the rules read as a result, in text order.
+fn read_figures(ctx: &Ctx) -> Vec<Found> {
+    let mut state = ListState::default();
+    let mut found = Vec::new();
+    for qi in 0..ctx.layers.quants.len() {
+        let a = around(ctx, qi);
+        if not_a_result(ctx, &a) {
+            continue;
+        }
+        let f = if a.q.unit == Some(ValueUnit::Percent) {
+            read_percent(ctx, &a, &mut state)
+        } else {
+            read_count(ctx, &a, &state).map(|(f, verb)| {
+                // The verb of a count, for a list that goes on in the next sentence (其中).
+                if verb.len > 0 {
+                    state.last_verb = Some((ctx.text.sentence_of(a.q.start), verb));
+                }
+                f
+            })
+        };
+        let Some(f) = f else { continue };
+        state.ok_ends.push(a.q.end);
+        found.push(f);
+    }
+    found
+}
+
+/// A headline repeats the article's figures (破获刑案147起，刑事打处160人！): a figure of a heading line that
+/// the body gives again is the body's. After the article's last full sentence come link lists and page
+/// furniture (相关阅读: other articles' titles): figures in heading lines there are not this article's.
+fn drop_repeated_headlines(text: &Text, found: Vec<Found>) -> Vec<Found> {
+    let chars = &text.chars;
+    let heading = |pos: usize| {
+        let (s, e) = text.sentences.get(text.sentence_of(pos)).copied().unwrap_or((0, 0));
+        let last = chars[s..e].iter().rev().find(|c| !c.is_whitespace()).copied();
+        e - s < 40 && !matches!(last, Some('。'))
+    };
+    let tail_start = text.tail_start();
+    let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
+    let keys: Vec<(String, ValueUnit, bool)> =
+        found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
+    let repeated = |i: usize| {
+        keys[i].2 && keys.iter().enumerate().any(|(j, k)| j != i && !k.2 && k.0 == keys[i].0 && k.1 == keys[i].1)
+    };
+    found.into_iter().enumerate().filter(|(i, _)| !repeated(*i)).map(|(_, f)| f).collect()
+}
+
 pub fn find_outcomes(
     lex: &Lexicon,
     text: &Text,
@@ -372,298 +731,25 @@ pub fn find_outcomes(
     camps: &Campaigns,
     r: Option<&RefDate>,
 ) -> Vec<(Outcome, bool, usize)> {
-    let chars = &text.chars;
-    let quants = scan_quantities(lex, chars);
-    let mut found: Vec<Found> = Vec::new();
-    let mut ok_ends: Vec<usize> = Vec::new(); // ends of the quantities that made an outcome
-    let mut last_verb: Option<(usize, Cue)> = None; // sentence and verb of the last outcome
-    let mut last_pct: Option<(usize, Direction, Option<Comparison>)> = None;
-    // Where another body (法院, 海关) is named, found once: scanning each quantity's sentence again would be
-    // quadratic on a long sentence.
-    let nonpolice: Vec<usize> =
-        cues_in(lex, chars, 0, chars.len()).into_iter().filter(|c| c.tag == "nonpolice").map(|c| c.pos).collect();
-    for (qi, q) in quants.iter().enumerate() {
-        let cs = clause_start(chars, q.start);
-        let ce = clause_end(chars, q.end);
-        // The stretch of the clause since the previous quantity (its nouns belong to this one).
-        let prev_end = if qi > 0 && quants[qi - 1].end > cs { quants[qi - 1].end } else { cs };
-        let pre = cues_in(lex, chars, cs, q.start);
-        // After it: up to the next item of a list (the 、 before the next quantity of the clause).
-        let mut post_end = ce.min(q.end + 24);
-        if let Some(next) = quants.get(qi + 1).filter(|n| n.start < ce) {
-            post_end = post_end.min((q.end..next.start).rev().find(|&p| chars[p] == '、').unwrap_or(next.start));
-        }
-        let post_all = cues_in(lex, chars, q.end, post_end);
-        let post: Vec<Cue> = post_all.clone();
-        // Not a result: headcounts of police, traffic, population, durations.
-        let percent = q.unit == Some(ValueUnit::Percent);
-        let skip = |c: &Cue| c.tag == "skip" || (c.tag == "accident" && !percent);
-        let near_post: Vec<&Cue> = post.iter().filter(|c| c.pos < q.end + 6).collect();
-        if near_post.iter().any(|c| c.tag == "police" || skip(c))
-            || (q.unit_text == "个" && post.first().map_or(false, |c| c.pos == q.end && c.tag == "time"))
-        {
-            continue;
-        }
-        if pre.iter().filter(|c| c.pos >= prev_end && c.pos + c.len + 1 >= q.start).any(|c| matches!(c.tag, "police"))
-            || pre.iter().filter(|c| c.pos >= prev_end).any(|c| skip(c))
-        {
-            continue;
-        }
-        if q.value.is_zero() {
-            continue;
-        }
-        // The whole of which a later figure is a part (1188名逃犯中已到案1093名, 50名嫌疑人已有22人到案).
-        if let Some(next) = quants.get(qi + 1).filter(|n| n.start < ce) {
-            if cues_in(lex, chars, q.end, next.start).iter().any(|c| c.tag == "subset") {
-                continue;
-            }
-        }
-        // Figures of another body (法院, 海关) in a sentence that no police organ leads are not ours.
-        {
-            let si = text.sentence_of(q.start);
-            let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
-            let first = nonpolice.partition_point(|&p| p < ss);
-            if let Some(&other) = nonpolice.get(first).filter(|&&p| p < q.start) {
-                if !orgs.mentions.iter().any(|m| m.start >= ss && m.start < other) {
-                    continue;
-                }
-            }
-        }
-        if q.unit == Some(ValueUnit::Percent) {
-            let mut dir = None;
-            let mut cmp = None;
-            let mut share = false;
-            for c in pre.iter().filter(|c| c.pos >= prev_end || prev_end == cs) {
-                match c.tag {
-                    "rise" => dir = Some(Direction::Increase),
-                    "fall" => dir = Some(Direction::Decrease),
-                    "yoy" => cmp = Some(Comparison::YearOverYear),
-                    "pop" => cmp = Some(Comparison::PeriodOverPeriod),
-                    "share" => share = true,
-                    _ => {}
-                }
-            }
-            if dir.is_none() && !share {
-                // 分别下降38.2%、25%、23.5%: the list goes on.
-                if let Some((e, d, c)) = last_pct {
-                    let between: String = chars[e..q.start].iter().collect();
-                    if between.trim().is_empty() || between == "、" || between == "和" {
-                        dir = Some(d);
-                        cmp = c;
-                    }
-                }
-            }
-            // Percentage points are a change, whether or not the text says which way.
-            if dir.is_none() && q.unit_text == "个百分点" {
-                found.push(Found {
-                    q: q.clone(),
-                    metric: "rate_change",
-                    unit: ValueUnit::Percent,
-                    direction: None,
-                    comparison: cmp,
-                    nouns_text: chars[cs..q.start].iter().collect(),
-                    each: vec![],
-                });
-                ok_ends.push(q.end);
-            } else if let Some(d) = dir {
-                last_pct = Some((q.end, d, cmp));
-                found.push(Found {
-                    q: q.clone(),
-                    metric: "rate_change",
-                    unit: ValueUnit::Percent,
-                    direction: Some(d),
-                    comparison: cmp,
-                    nouns_text: chars[cs..q.start].iter().collect(),
-                    each: vec![],
-                });
-                ok_ends.push(q.end);
-            } else if share {
-                found.push(Found {
-                    q: q.clone(),
-                    metric: "rate",
-                    unit: ValueUnit::Percent,
-                    direction: None,
-                    comparison: None,
-                    nouns_text: chars[cs..q.start].iter().collect(),
-                    each: vec![],
-                });
-                ok_ends.push(q.end);
-            }
-            continue;
-        }
-        // The governing verb: the nearest before it in the clause; else right after it (将5人抓获); else
-        // the verb of the enumeration it continues.
-        let verb_before = pre.iter().rev().find(|c| is_verb(c.tag)).copied();
-        let mut verb = verb_before;
-        let mut verbs: Vec<&'static str> = pre.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag).collect();
-        let mut noun_from = verb_before.map_or(prev_end, |v| (v.pos + v.len).max(prev_end));
-        // A verb after it governs it only when no other figure of the clause comes after that verb
-        // (将5人抓获; not 1188名逃犯中已到案1093名).
-        let next_in_clause = quants.get(qi + 1).filter(|n| n.start < ce).map(|n| n.start);
-        let list_item = next_in_clause.map_or(true, |n| post_end < n);
-        if verb.is_none() && list_item {
-            if let Some(v) = post.iter().find(|c| is_verb(c.tag)) {
-                verb = Some(*v);
-                verbs.push(v.tag);
-            }
-        }
-        if verb.is_none() {
-            // Continue an enumeration: earlier clauses of the same stretch, back to the last outcome.
-            let mut k = cs;
-            let mut hops = 0;
-            while k > 0 && !HARD_STOPS.contains(&chars[k - 1]) && hops < MAX_LIST_HOPS {
-                let sep = chars[k - 1];
-                let pcs = clause_start(chars, k - 1);
-                let chained = ok_ends.iter().any(|&e| e > pcs && e < k) || matches!(sep, '：' | ':');
-                if !chained {
-                    break;
-                }
-                let cues = cues_in(lex, chars, pcs, k - 1);
-                if let Some(v) = cues.iter().rev().find(|c| is_verb(c.tag)) {
-                    verb = Some(*v);
-                    verbs.extend(cues.iter().filter(|c| is_verb(c.tag)).map(|c| c.tag));
-                    noun_from = cs;
-                    break;
-                }
-                k = pcs;
-                hops += 1;
-            }
-        }
-        // 破获案件120起，同比增加15起: the second number is a change, not a count.
-        if pre
-            .iter()
-            .any(|c| matches!(c.tag, "rise" | "fall") && c.pos >= prev_end.max(verb_before.map_or(0, |v| v.pos)))
-        {
-            continue;
-        }
-        if verb.is_none() {
-            // 全市共破获刑事案件300起。其中，盗窃案件120起…: the list goes on in the next sentence.
-            let si = text.sentence_of(q.start);
-            let (ss, _) = text.sentences.get(si).copied().unwrap_or((0, 0));
-            if (ss..(ss + 3).min(q.start)).any(|p| at(chars, p, "其中")) {
-                if let Some((lsi, lv)) = last_verb {
-                    if lsi + 1 == si || lsi == si {
-                        verb = Some(lv);
-                        verbs.push(lv.tag);
-                        noun_from = ss;
-                    }
-                }
-            }
-        }
-        let Some(v) = verb.or_else(|| {
-            // A hazard or a dispute counted needs no verb: 发现的1.48万处隐患.
-            let noun = pre
-                .iter()
-                .filter(|c| c.pos >= prev_end)
-                .chain(post.iter())
-                .find(|c| matches!(c.tag, "hazard" | "dispute"))?;
-            Some(Cue { pos: noun.pos, len: 0, tag: if noun.tag == "hazard" { "rectify" } else { "resolve" } })
-        }) else {
-            continue;
-        };
-        // A measure (米, 场, 次) counts only under a verb of its own clause, never as an item of a list.
-        if q.unit == Some(ValueUnit::Other) && verb_before.is_none() {
-            continue;
-        }
-        // Money: a strong verb of this clause beats an 'involve' noun, and an 'involve' noun of this clause
-        // beats a verb of an earlier one.
-        let mut vtag = v.tag;
-        if q.unit == Some(ValueUnit::Cny) {
-            let money = ["intercept", "stop", "freeze", "recover", "seize", "impound"];
-            if let Some(c) = pre.iter().rev().find(|c| money.contains(&c.tag)) {
-                vtag = c.tag;
-            } else if pre.iter().any(|c| c.tag == "involve") {
-                vtag = "involve";
-            }
-        }
-        let noun_region_end = q.start;
-        let mut nouns: Vec<&'static str> = pre
-            .iter()
-            .filter(|c| c.pos >= noun_from && c.pos < noun_region_end && !is_verb(c.tag))
-            .map(|c| c.tag)
-            .collect();
-        // NUM-CL-NOUN (抓获2名犯罪嫌疑人, 4个涉黑组织): the noun after the classifier.
-        if nouns.is_empty() || q.start.saturating_sub(noun_from) <= 2 {
-            nouns.extend(post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag));
-        }
-        // 逃犯已到案1093名: the noun before the verb (of those that end in the person caught).
-        if nouns.is_empty() && vtag == "arrest" {
-            nouns.extend(pre.iter().filter(|c| c.pos >= prev_end && c.pos < v.pos && !is_verb(c.tag)).map(|c| c.tag));
-        }
-        let unit = match q.unit {
-            Some(u) => u,
-            None => noun_unit(&q.unit_text, &nouns),
-        };
-        let unit =
-            if q.unit_text == "件" && q.unit.is_none() && unit == ValueUnit::Item && matches!(vtag, "solve" | "report")
-            {
-                ValueUnit::Case
-            } else {
-                unit
-            };
-        let Some(metric) = decide(unit, Some(vtag), &verbs, &nouns) else { continue };
-        let mut nouns_text: String = chars[noun_from.min(q.start)..q.start].iter().collect();
-        nouns_text.extend(chars[q.end..post_end.max(q.end)].iter());
-        if lex.crime_type(&nouns_text).is_none() {
-            nouns_text = chars[cs..ce].iter().collect();
-        }
-        // 强迫交易、在逃人员各一名: each item is a fact, its metric read with its own nouns.
-        let each: Vec<&'static str> = if ends_at(chars, q.start, "各") {
-            let post_nouns = post.iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag);
-            each_items(chars, noun_from.min(q.start), q.start - 1)
-                .into_iter()
-                .map(|(s, e)| {
-                    let mut item_nouns: Vec<&'static str> =
-                        cues_in(lex, chars, s, e).iter().filter(|c| !is_verb(c.tag)).map(|c| c.tag).collect();
-                    item_nouns.extend(post_nouns.clone());
-                    decide(unit, Some(vtag), &verbs, &item_nouns).unwrap_or(metric)
-                })
-                .collect()
-        } else {
-            vec![]
-        };
-        found.push(Found { q: q.clone(), metric, unit, direction: None, comparison: None, nouns_text, each });
-        ok_ends.push(q.end);
-        if v.len > 0 {
-            last_verb = Some((text.sentence_of(q.start), Cue { tag: vtag, ..v }));
-        }
-    }
-    // A headline repeats the article's figures (破获刑案147起，刑事打处160人！): a figure of a heading line
-    // that the body gives again is the body's.
-    let heading = |pos: usize| {
-        let si = text.sentence_of(pos);
-        let (s, e) = text.sentences.get(si).copied().unwrap_or((0, 0));
-        let last = chars[s..e].iter().rev().find(|c| !c.is_whitespace()).copied();
-        e - s < 40 && !matches!(last, Some('。'))
-    };
-    // After the article's last full sentence come link lists and page furniture (相关阅读: other
-    // articles' titles): figures in heading lines there are not this article's.
-    let tail_start = text.tail_start();
-    let found: Vec<Found> = found.into_iter().filter(|f| !(f.q.start >= tail_start && heading(f.q.start))).collect();
-    let found: Vec<Found> = {
-        let keys: Vec<(String, ValueUnit, bool)> =
-            found.iter().map(|f| (f.q.value.lexical(), f.unit, heading(f.q.start))).collect();
-        found
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                !(keys[*i].2
-                    && keys.iter().enumerate().any(|(j, k)| j != *i && !k.2 && k.0 == keys[*i].0 && k.1 == keys[*i].1))
-            })
-            .map(|(_, f)| f)
-            .collect()
-    };
-    // Facts.
+    let layers = Layers::new(lex, &text.chars);
+    let nonpolice = layers.cues.iter().filter(|c| c.tag == "nonpolice").map(|c| c.pos).collect();
+    let ctx = Ctx { lex, text, layers: &layers, orgs, nonpolice };
+    let found = drop_repeated_headlines(text, read_figures(&ctx));
+    link(&ctx, camps, r, found)
+}
+
+/// The linking stage: each figure read becomes a fact with its agency (the actor in scope), its campaign,
+/// its period and its crime type; a fact told twice is kept once.
+fn link(ctx: &Ctx, camps: &Campaigns, r: Option<&RefDate>, found: Vec<Found>) -> Vec<(Outcome, bool, usize)> {
+    let (text, orgs, chars) = (ctx.text, ctx.orgs, &ctx.text.chars);
     let mut out: Vec<(Outcome, bool, usize)> = Vec::new();
     let mut starts: Vec<usize> = Vec::new(); // where the figure of each `out` entry starts
     let mut period_heads: Vec<Option<Option<Period>>> = vec![None; text.sentences.len()];
     for f in found {
         let q = &f.q;
-        let (cs, ce) = (clause_start(chars, q.start), clause_end(chars, q.end));
         let si = text.sentence_of(q.start);
         let (ss, se) = text.sentences.get(si).copied().unwrap_or((0, chars.len()));
         let explicit_campaign = camps.mentions.iter().any(|m| !m.weak && m.start >= ss && m.start < se);
-        let campaign = camps.in_scope(text, q.start);
         let period = sentence_period(text, si, r, &mut period_heads);
         let outcome = Outcome {
             metric: f.metric.to_string(),
@@ -672,45 +758,55 @@ pub fn find_outcomes(
             unit_text: q.unit_text.clone(),
             approximate: q.approximate,
             attributed_to: orgs.actor_at(text, q.start),
-            campaign,
+            campaign: camps.in_scope(text, q.start),
             operation: None,
-            crime_type: lex.crime_type(&f.nouns_text),
+            crime_type: ctx.lex.crime_type(&f.nouns_text),
             period_start: period.as_ref().map(|p| p.0.clone()),
             period_end: period.and_then(|p| p.1),
             direction: f.direction,
             comparison: f.comparison,
-            evidence: text.evidence(cs, ce),
+            evidence: text.evidence(clause_start(chars, q.start), clause_end(chars, q.end)),
         };
-        // Each fact once per document: the same metric, value, unit and agency is the same fact; except
-        // in a list, where two items may state the same figure (醉驾1起，无证1起).
-        let key_agency = outcome.attributed_to.as_ref().and_then(|l| orgs.agency_of(l));
-        let same_fact = out.iter().zip(&starts).position(|((o, _, psi), &start)| {
-            !(*psi == si && q.start.abs_diff(start) < LIST_SPAN)
-                && o.metric == outcome.metric
-                && o.value == outcome.value
-                && o.unit == outcome.unit
-                && o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == key_agency
-        });
-        if let Some((prev, prev_explicit, _)) = same_fact.map(|k| &mut out[k]) {
+        if let Some(k) = same_fact(orgs, &out, &starts, &outcome, si, q.start) {
+            let (prev, prev_explicit, _) = &mut out[k];
             if explicit_campaign && !*prev_explicit {
                 prev.campaign = outcome.campaign.clone();
                 *prev_explicit = true;
             }
             continue;
         }
-        let _ = q.num_end;
         for &metric in f.each.iter().skip(1) {
             out.push((Outcome { metric: metric.to_string(), ..outcome.clone() }, explicit_campaign, si));
             starts.push(q.start);
         }
-        starts.push(q.start);
         let outcome = match f.each.first() {
             Some(m) => Outcome { metric: m.to_string(), ..outcome },
             None => outcome,
         };
         out.push((outcome, explicit_campaign, si));
+        starts.push(q.start);
     }
     out
+}
+
+/// Each fact once per document: the same metric, value, unit and agency is the same fact; except in a list,
+/// where two items may state the same figure (醉驾1起，无证1起).
+fn same_fact(
+    orgs: &Orgs,
+    out: &[(Outcome, bool, usize)],
+    starts: &[usize],
+    o: &Outcome,
+    si: usize,
+    start: usize,
+) -> Option<usize> {
+    let agency = o.attributed_to.as_ref().and_then(|l| orgs.agency_of(l));
+    out.iter().zip(starts).position(|((p, _, psi), &pstart)| {
+        !(*psi == si && start.abs_diff(pstart) < LIST_SPAN)
+            && p.metric == o.metric
+            && p.value == o.value
+            && p.unit == o.unit
+            && p.attributed_to.as_ref().and_then(|l| orgs.agency_of(l)) == agency
+    })
 }
 
 #[cfg(test)]
