@@ -87,7 +87,7 @@ pub fn infer_year(chars: &[char]) -> Option<i32> {
             let after = chars.get(i + 4).copied();
             let before = if i > 0 { Some(chars[i - 1]) } else { None };
             let year_like =
-                after == Some('年') || before.map_or(false, |c| c == '-' || c == '－' || super::text::is_han(c));
+                after == Some('年') || before.is_some_and(|c| c == '-' || c == '－' || super::text::is_han(c));
             if (2000..=2099).contains(&y)
                 && year_like
                 && !matches!(after, Some('元' | '人' | '名' | '起' | '个' | '万' | '条' | '张'))
@@ -446,7 +446,8 @@ mod tests {
     #[test]
     fn counting_periods() {
         // (text, publication date, period start, period end)
-        let cases: &[(&str, &str, Option<(&str, Option<&str>)>)] = &[
+        type Case<'a> = (&'a str, &'a str, Option<(&'a str, Option<&'a str>)>);
+        let cases: &[Case] = &[
             ("1至2月，全市公安机关", "2022-03-02", Some(("2022-01-01", Some("2022-02-28")))),
             ("今年1-5月，全省", "2022-06-10", Some(("2022-01-01", Some("2022-05-31")))),
             ("11至12月，全市", "2023-01-10", Some(("2022-11-01", Some("2022-12-31")))),

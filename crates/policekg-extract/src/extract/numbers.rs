@@ -135,7 +135,7 @@ pub fn parse_cn_small(chars: &[char], pos: usize) -> Option<(u128, usize)> {
     while i < chars.len() {
         let c = chars[i];
         if let Some(d) = cn_digit(c) {
-            if seen_unit && d != 0 && cur.map_or(false, |x| x != 0) {
+            if seen_unit && d != 0 && cur.is_some_and(|x| x != 0) {
                 break; // two digits in a row after a unit: another number
             }
             seq = seq.saturating_mul(10).saturating_add(d);
@@ -316,7 +316,7 @@ fn bare_multiplier(chars: &[char], pos: usize) -> bool {
 pub fn numeral_starts(chars: &[char], pos: usize) -> bool {
     // 百 and 千 start a numeral only as 百余 / 千多 (百日行动 is no number).
     bare_multiplier(chars, pos)
-        || chars.get(pos).map_or(false, |&c| {
+        || chars.get(pos).is_some_and(|&c| {
             digit(c).is_some()
                 || cn_digit(c).is_some()
                 || (cn_unit(c).is_some()

@@ -331,8 +331,8 @@ struct Found {
 fn each_items(chars: &[char], from: usize, to: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut s = from;
-    for p in from..to {
-        if chars[p] == '、' {
+    for (p, &c) in chars.iter().enumerate().take(to).skip(from) {
+        if c == '、' {
             out.push((s, p));
             s = p + 1;
         }
