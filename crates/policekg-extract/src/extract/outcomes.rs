@@ -998,6 +998,41 @@ mod tests {
     }
 
     #[test]
+    fn every_metric_the_rules_can_choose_is_in_the_ontology() {
+        let ontology = include_str!("../../../../ontology/policekg.ttl");
+        let units = [
+            ValueUnit::Case,
+            ValueUnit::Person,
+            ValueUnit::PersonTime,
+            ValueUnit::Group,
+            ValueUnit::Den,
+            ValueUnit::Item,
+            ValueUnit::Account,
+            ValueUnit::Gram,
+            ValueUnit::Cny,
+            ValueUnit::Percent,
+            ValueUnit::Other,
+        ];
+        let mut metrics = vec!["rate", "rate_change"];
+        for unit in units {
+            for verb in VERBS.iter().map(|v| Some(*v)).chain([None]) {
+                for noun in crate::extract::lexicon::CUE_TAGS {
+                    metrics.extend(decide(unit, verb, &[], &[noun]));
+                    metrics.extend(decide(unit, verb, &[verb.unwrap_or("")], &[noun]));
+                }
+            }
+        }
+        metrics.sort();
+        metrics.dedup();
+        assert!(metrics.len() > 15, "{metrics:?}");
+        for m in metrics {
+            let concept = format!("pk:metric_{m} a skos:Concept");
+            let notation = format!("skos:notation \"{m}\"");
+            assert!(ontology.contains(&concept) && ontology.contains(&notation), "metric {m} is not in the ontology");
+        }
+    }
+
+    #[test]
     fn the_same_fact_once() {
         let o = run("深圳市公安局抓获犯罪嫌疑人35名。据统计，深圳市公安局共抓获犯罪嫌疑人35名。");
         assert_eq!(o.len(), 1);
