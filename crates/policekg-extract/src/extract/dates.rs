@@ -87,7 +87,7 @@ pub fn infer_year(chars: &[char]) -> Option<i32> {
             let after = chars.get(i + 4).copied();
             let before = if i > 0 { Some(chars[i - 1]) } else { None };
             let year_like =
-                after == Some('年') || before.map_or(false, |c| c == '-' || c == '－' || super::text::is_han(c));
+                after == Some('年') || before.is_some_and(|c| c == '-' || c == '－' || super::text::is_han(c));
             if (2000..=2099).contains(&y)
                 && year_like
                 && !matches!(after, Some('元' | '人' | '名' | '起' | '个' | '万' | '条' | '张'))
@@ -127,6 +127,19 @@ fn read_int(chars: &[char], pos: usize, max_len: usize) -> Option<(u32, usize)> 
         }
     }
     None
+}
+
+/// Past the blanks at `pos` when a char `wanted` follows them (a typeset date: 7 月 13 日); `pos` otherwise.
+fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
+    let mut j = pos;
+    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
+        j += 1;
+    }
+    if j > pos && j < chars.len() && wanted(chars[j]) {
+        j
+    } else {
+        pos
+    }
 }
 
 /// Resolves a month (and day) without a year against the reference: a month after the reference month is
@@ -189,12 +202,14 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
             continue;
         }
         if let Some((m, e)) = read_int(chars, j, 2) {
+            let e = past_blanks(chars, e, |c| c == '月');
             if e < n && chars[e] == '月' && (1..=12).contains(&m) && !at(chars, e + 1, "份")
                 || (e < n && chars[e] == '月' && (1..=12).contains(&m) && year.is_some())
             {
                 let mut k = e + 1;
                 let mut day = None;
-                if let Some((d, e2)) = read_int(chars, k, 2) {
+                if let Some((d, e2)) = read_int(chars, past_blanks(chars, k, is_digit), 2) {
+                    let e2 = past_blanks(chars, e2, |c| matches!(c, '日' | '号'));
                     if e2 < n && matches!(chars[e2], '日' | '号') && (1..=31).contains(&d) {
                         day = Some(d.min(days_in_month(year.unwrap_or(r.year), m)));
                         k = e2 + 1;
@@ -221,85 +236,148 @@ pub fn find_dates(chars: &[char], r: Option<&RefDate>) -> Vec<DateMention> {
     out
 }
 
+/// A period as xsd:dates: its first day and, when known, its last.
+pub type Period = (String, Option<String>);
+
+/// How far into a sentence its period may be written (今年以来，全市… / 据统计，1至2月…).
+const PERIOD_HEAD: usize = 24;
+
 /// The period a sentence counts over, read at its start: `1至2月`, `1-2月`, `1月至3月`, `今年以来`,
-/// `1月以来`, `今年1至5月`, `上半年`. Returns (start, end) as xsd:dates.
-pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<(String, Option<String>)> {
+/// `1月以来`, `今年1至5月`, `上半年`, `一季度`. Returns (start, end) as xsd:dates.
+pub fn find_period(chars: &[char], r: Option<&RefDate>) -> Option<Period> {
     let r = r?;
-    let n = chars.len();
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        let mut year = r.year;
-        if at(chars, j, "今年") {
-            j += 2;
-        } else if at(chars, j, "去年") {
-            year -= 1;
-            j += 2;
-        } else if j + 5 <= n
-            && (0..4).all(|k| is_digit(chars[j + k]))
-            && chars[j + 4] == '年'
-            && (j == 0 || !is_digit(chars[j - 1]))
-        {
-            year = chars[j..j + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
-            j += 5;
-        }
-        // 今年以来, 2021年以来 (a year must be written: 行动开展以来 is no calendar period).
-        if (j > i && at(chars, j, "以来")) || at(chars, j, "年初以来") {
-            return Some((format!("{year:04}-01-01"), r.month.and(Some(iso_ref(r)))));
-        }
-        // 一季度, 第三季度: three months.
-        for (k, q) in ["一", "二", "三", "四"].iter().enumerate() {
-            let q1 = format!("{q}季度");
-            let q2 = format!("第{q}季度");
-            if at(chars, j, &q1) || at(chars, j, &q2) {
-                let m1 = 3 * k as u32 + 1;
-                let m3 = m1 + 2;
-                return Some((
-                    format!("{year:04}-{m1:02}-01"),
-                    Some(format!("{year:04}-{m3:02}-{:02}", days_in_month(year, m3))),
-                ));
-            }
-        }
-        if at(chars, j, "下半年") {
-            return Some((format!("{year:04}-07-01"), Some(format!("{year:04}-12-31"))));
-        }
-        if at(chars, j, "上半年") {
-            return Some((format!("{year:04}-01-01"), Some(format!("{year:04}-06-30"))));
-        }
-        if (j == 0 || !is_digit(chars[j - 1])) && j < n && is_digit(chars[j]) {
-            if let Some((m1, e1)) = read_int(chars, j, 2) {
-                let mut k = e1;
-                if at(chars, k, "月") {
-                    k += 1;
-                }
-                if k < n && matches!(chars[k], '至' | '-' | '—' | '～' | '~' | '到') {
-                    if let Some((m2, e2)) = read_int(chars, k + 1, 2) {
-                        if at(chars, e2, "月")
-                            && (1..=12).contains(&m1)
-                            && (m1..=12).contains(&m2)
-                            && !at(chars, e2 + 1, "份")
-                        {
-                            // 1至2月 followed by a day (1月1日至2月3日) is not a month range.
-                            if !(e2 + 1 < n && is_digit(chars[e2 + 1])) {
-                                return Some((
-                                    format!("{year:04}-{m1:02}-01"),
-                                    Some(format!("{year:04}-{m2:02}-{:02}", days_in_month(year, m2))),
-                                ));
-                            }
-                        }
-                    }
-                }
-                if at(chars, e1, "月以来") && (1..=12).contains(&m1) {
-                    return Some((format!("{year:04}-{m1:02}-01"), r.month.and(Some(iso_ref(r)))));
-                }
-            }
-        }
-        i += 1;
-        if i > 24 {
-            break; // only the head of the sentence sets its period
+    (0..chars.len().min(PERIOD_HEAD + 1)).find_map(|i| period_at(chars, i, r))
+}
+
+/// The period a count is stated over: the forms of [`find_period`] and those that only a count has: a
+/// year (2022年, 去年, 今年: so far), the months to a date (截至10月底, 前三季度, 前10个月), one month
+/// (今年7月, 9月份).
+pub fn counting_period(chars: &[char], r: Option<&RefDate>) -> Option<Period> {
+    let r = r?;
+    (0..chars.len().min(PERIOD_HEAD + 1)).find_map(|i| period_at(chars, i, r).or_else(|| count_period_at(chars, i, r)))
+}
+
+/// A written year at `i` (今年, 去年, 2021年): the year and where it ends; the reference year and `i` if none.
+fn year_at(chars: &[char], i: usize, r: &RefDate) -> (i32, usize) {
+    if at(chars, i, "今年") {
+        (r.year, i + 2)
+    } else if at(chars, i, "去年") {
+        (r.year - 1, i + 2)
+    } else if i + 5 <= chars.len()
+        && (0..4).all(|k| is_digit(chars[i + k]))
+        && chars[i + 4] == '年'
+        && (i == 0 || !is_digit(chars[i - 1]))
+    {
+        (chars[i..i + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32), i + 5)
+    } else {
+        (r.year, i)
+    }
+}
+
+fn months(year: i32, m1: u32, m2: u32) -> Period {
+    (format!("{year:04}-{m1:02}-01"), Some(format!("{year:04}-{m2:02}-{:02}", days_in_month(year, m2))))
+}
+
+/// The year of months written without one: last year's when they end after the reference month
+/// (11至12月 in a January article).
+fn year_of_months(year_written: bool, year: i32, last_month: u32, r: &RefDate) -> i32 {
+    match r.month {
+        Some(rm) if !year_written && last_month > rm => year - 1,
+        _ => year,
+    }
+}
+
+/// The periods of [`find_period`], at `i`.
+fn period_at(chars: &[char], i: usize, r: &RefDate) -> Option<Period> {
+    let (year, j) = year_at(chars, i, r);
+    // 今年以来, 2021年以来 (a year must be written: 行动开展以来 is no calendar period).
+    if (j > i && at(chars, j, "以来")) || at(chars, j, "年初以来") {
+        return Some((format!("{year:04}-01-01"), r.month.and(Some(iso_ref(r)))));
+    }
+    // 一季度, 第三季度: three months.
+    let q = if at(chars, j, "第") { j + 1 } else { j };
+    if let Some(k) = ['一', '二', '三', '四'].iter().position(|c| chars.get(q) == Some(c)) {
+        if at(chars, q + 1, "季度") {
+            let m1 = 3 * k as u32 + 1;
+            return Some(months(year, m1, m1 + 2));
         }
     }
+    if at(chars, j, "下半年") {
+        return Some(months(year, 7, 12));
+    }
+    if at(chars, j, "上半年") {
+        return Some(months(year, 1, 6));
+    }
+    month_range_at(chars, j, year, j > i, r)
+}
+
+/// 1至2月, 1-5月, 1月至3月, 3月以来 at `j`.
+fn month_range_at(chars: &[char], j: usize, year: i32, year_written: bool, r: &RefDate) -> Option<Period> {
+    let n = chars.len();
+    if !((j == 0 || !is_digit(chars[j - 1])) && j < n && is_digit(chars[j])) {
+        return None;
+    }
+    let (m1, e1) = read_int(chars, j, 2)?;
+    if !(1..=12).contains(&m1) {
+        return None;
+    }
+    let k = if at(chars, e1, "月") { e1 + 1 } else { e1 };
+    if k < n && matches!(chars[k], '至' | '-' | '—' | '～' | '~' | '到') {
+        if let Some((m2, e2)) = read_int(chars, k + 1, 2) {
+            // 1至2月 followed by a day (1月1日至2月3日) is not a month range.
+            if at(chars, e2, "月")
+                && (m1..=12).contains(&m2)
+                && !at(chars, e2 + 1, "份")
+                && !(e2 + 1 < n && is_digit(chars[e2 + 1]))
+            {
+                return Some(months(year_of_months(year_written, year, m2, r), m1, m2));
+            }
+        }
+    }
+    if at(chars, e1, "月以来") {
+        return Some((format!("{year:04}-{m1:02}-01"), r.month.and(Some(iso_ref(r)))));
+    }
     None
+}
+
+/// The periods only a count has, at `i`: 截至10月底, 前三季度, 前10个月, 今年7月, 9月份, 2022年, 去年, 今年.
+fn count_period_at(chars: &[char], i: usize, r: &RefDate) -> Option<Period> {
+    let to_date = at(chars, i, "截至") || at(chars, i, "截止");
+    let (year, j) = year_at(chars, if to_date { i + 2 } else { i }, r);
+    let year_written = j > i + if to_date { 2 } else { 0 };
+    if let Some((m, e)) = read_int(chars, j, 2).filter(|&(m, e)| (1..=12).contains(&m) && at(chars, e, "月")) {
+        let day_follows = chars.get(e + 1).is_some_and(|c| is_digit(*c) || matches!(c, '至' | '-' | '到'));
+        if day_follows || (j > 0 && is_digit(chars[j - 1])) {
+            return None;
+        }
+        let year = year_of_months(year_written, year, m, r);
+        if to_date {
+            return Some(months(year, 1, m));
+        }
+        if year_written || at(chars, e + 1, "份") {
+            return Some(months(year, m, m));
+        }
+        return None;
+    }
+    if to_date {
+        return None;
+    }
+    // 前三季度, 前10个月.
+    if at(chars, j, "前") {
+        let quarters = read_int(chars, j + 1, 1).filter(|&(q, e)| (1..=4).contains(&q) && at(chars, e, "季度"));
+        let months_n = read_int(chars, j + 1, 2).filter(|&(m, e)| (1..=12).contains(&m) && at(chars, e, "个月"));
+        return quarters.map(|(q, _)| months(year, 1, 3 * q)).or_else(|| months_n.map(|(m, _)| months(year, 1, m)));
+    }
+    if !year_written || chars.get(j).is_some_and(|c| is_digit(*c) || matches!(c, '初' | '底' | '末' | '前' | '第'))
+    {
+        return None;
+    }
+    // A year alone: the whole of it, or so far when it is the reference year.
+    if year == r.year && r.month.is_some() {
+        Some((format!("{year:04}-01-01"), Some(iso_ref(r))))
+    } else {
+        Some(months(year, 1, 12))
+    }
 }
 
 fn iso_ref(r: &RefDate) -> String {
@@ -332,6 +410,8 @@ mod tests {
             ("十月二十七日，民警", "2021-12-01", &["2021-10-27"]),
             ("抓获48名，金额1.5万元", "2022-03-02", &[]),
             ("２０２１年１０月２７日，民警", "2022-03-02", &["2021-10-27"]),
+            ("7 月 13 日，夏县公安局", "2023-07-17", &["2023-07-13"]),
+            ("抓获 7 人，月底前", "2023-07-17", &[]),
         ];
         for (text, r, want) in cases {
             assert_eq!(dates(text, r), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text}");
@@ -361,6 +441,45 @@ mod tests {
         );
         let r = parse_iso("2024-03-02").unwrap();
         assert_eq!(find_period(&chars("1至2月"), Some(&r)).unwrap().1, Some("2024-02-29".into()));
+    }
+
+    #[test]
+    fn counting_periods() {
+        // (text, publication date, period start, period end)
+        type Case<'a> = (&'a str, &'a str, Option<(&'a str, Option<&'a str>)>);
+        let cases: &[Case] = &[
+            ("1至2月，全市公安机关", "2022-03-02", Some(("2022-01-01", Some("2022-02-28")))),
+            ("今年1-5月，全省", "2022-06-10", Some(("2022-01-01", Some("2022-05-31")))),
+            ("11至12月，全市", "2023-01-10", Some(("2022-11-01", Some("2022-12-31")))),
+            ("今年以来，全市", "2022-03-02", Some(("2022-01-01", Some("2022-03-02")))),
+            ("据统计，今年以来全市", "2022-03-02", Some(("2022-01-01", Some("2022-03-02")))),
+            ("3月以来，全市", "2022-05-20", Some(("2022-03-01", Some("2022-05-20")))),
+            ("上半年，全省", "2023-07-20", Some(("2023-01-01", Some("2023-06-30")))),
+            ("2021年下半年，全省", "2022-01-20", Some(("2021-07-01", Some("2021-12-31")))),
+            ("今年一季度，全市", "2022-04-02", Some(("2022-01-01", Some("2022-03-31")))),
+            ("前三季度，全省", "2022-10-20", Some(("2022-01-01", Some("2022-09-30")))),
+            ("今年前10个月，全省", "2022-11-20", Some(("2022-01-01", Some("2022-10-31")))),
+            ("截至10月底，全市", "2022-11-05", Some(("2022-01-01", Some("2022-10-31")))),
+            ("截至今年6月，全省", "2022-07-05", Some(("2022-01-01", Some("2022-06-30")))),
+            ("2022年，全市公安机关", "2023-01-10", Some(("2022-01-01", Some("2022-12-31")))),
+            ("去年，全省共破获", "2022-01-10", Some(("2021-01-01", Some("2021-12-31")))),
+            ("2019年，全國破獲", "2020-01-18", Some(("2019-01-01", Some("2019-12-31")))),
+            ("今年全市共破获", "2022-05-20", Some(("2022-01-01", Some("2022-05-20")))),
+            ("今年7月，全市", "2022-10-30", Some(("2022-07-01", Some("2022-07-31")))),
+            ("9月份，全市", "2022-10-30", Some(("2022-09-01", Some("2022-09-30")))),
+            ("12月份，全市", "2023-01-05", Some(("2022-12-01", Some("2022-12-31")))),
+            ("2月24日，某分局抓获", "2022-03-02", None),
+            ("2021年7月3日，民警", "2022-03-02", None),
+            ("截至目前，全市", "2022-03-02", None),
+            ("全市公安机关抓获", "2022-03-02", None),
+            ("行动开展以来，全市", "2022-03-02", None),
+        ];
+        for (text, r, want) in cases {
+            let r = parse_iso(r).unwrap();
+            let got = counting_period(&chars(text), Some(&r));
+            let want = want.map(|(s, e)| (s.to_string(), e.map(|e| e.to_string())));
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]

@@ -102,6 +102,11 @@ pub const CUE_TAGS: &[&str] = &[
     "pursue",
     "nonpolice",
     "investigate",
+    "impound",
+    "traffic",
+    "accident",
+    "subset",
+    "addict",
 ];
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[

@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod outcomes;
 pub mod text;
 pub mod vocab;
+pub mod words;
 
 pub use explain::explain;
 
@@ -31,6 +32,7 @@ pub struct Extractor {
     gazetteer: gazetteer::Gazetteer,
     lexicon: lexicon::Lexicon,
     campaign_rules: campaigns::CampaignRules,
+    operation_rules: operations::OperationRules,
 }
 
 impl Extractor {
@@ -40,7 +42,8 @@ impl Extractor {
         EXTRACTOR.get_or_init(|| {
             let lexicon = lexicon::Lexicon::builtin();
             let campaign_rules = campaigns::CampaignRules::new(&lexicon);
-            Extractor { gazetteer: gazetteer::Gazetteer::builtin(), lexicon, campaign_rules }
+            let operation_rules = operations::OperationRules::builtin();
+            Extractor { gazetteer: gazetteer::Gazetteer::builtin(), lexicon, campaign_rules, operation_rules }
         })
     }
 
@@ -70,7 +73,8 @@ impl Extractor {
         let mut orgs = orgs::find_orgs(&self.gazetteer, &self.lexicon, &text, &title);
         let camps =
             campaigns::find_campaigns(&self.campaign_rules, &self.lexicon, &text, &title, &orgs, refdate.as_ref());
-        let ops = operations::find_operations(&self.lexicon, &text, &orgs, &camps, refdate.as_ref());
+        let ops =
+            operations::find_operations(&self.operation_rules, &self.lexicon, &text, &orgs, &camps, refdate.as_ref());
         let op_sentences: Vec<usize> = ops.iter().map(|(_, s)| *s).collect();
         let mut operations: Vec<crate::Operation> = ops.into_iter().map(|(o, _)| o).collect();
         for (op, &si) in operations.iter_mut().zip(&op_sentences) {

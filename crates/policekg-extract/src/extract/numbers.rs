@@ -135,7 +135,7 @@ pub fn parse_cn_small(chars: &[char], pos: usize) -> Option<(u128, usize)> {
     while i < chars.len() {
         let c = chars[i];
         if let Some(d) = cn_digit(c) {
-            if seen_unit && d != 0 && cur.map_or(false, |x| x != 0) {
+            if seen_unit && d != 0 && cur.is_some_and(|x| x != 0) {
                 break; // two digits in a row after a unit: another number
             }
             seq = seq.saturating_mul(10).saturating_add(d);
@@ -231,11 +231,14 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
         (v, e, false)
     } else if let Some((v, e)) = parse_cn_small(chars, i) {
         (Dec::int(v), e, true)
+    } else if bare_multiplier(chars, i) {
+        (Dec::int(1), i, true) // 万余: the multiplier below makes it 10000
     } else {
         return None;
     };
     // 余/多 before the multiplier: 230余万, 一千余万.
     let take_approx = |chars: &[char], j: &mut usize| {
+        *j = past_blanks(chars, *j, |c| matches!(c, '余' | '多' | '餘'));
         if *j < chars.len() && matches!(chars[*j], '余' | '多' | '餘') {
             // 多 followed by a noun is 多 (many) only after a numeral: 7000多条 yes.
             *j += 1;
@@ -247,6 +250,7 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
     approximate |= take_approx(chars, &mut j);
     // Multipliers: 万, 亿, 万亿; a bare 千/百 after Arabic digits (3千).
     loop {
+        j = past_blanks(chars, j, |c| matches!(c, '万' | '萬' | '亿' | '億'));
         if j >= chars.len() {
             break;
         }
@@ -279,6 +283,20 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
     Some(Number { start: pos, end: j, digits_start, value, approximate, chinese })
 }
 
+/// Past the blanks at `pos` when what follows them is a char `wanted` (890 余万元, 108 万余元: a typeset
+/// number keeps its 余 and 万); `pos` itself otherwise.
+fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
+    let mut j = pos;
+    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
+        j += 1;
+    }
+    if j > pos && j < chars.len() && wanted(chars[j]) {
+        j
+    } else {
+        pos
+    }
+}
+
 /// Approximate markers written after the classifier: 100人以上, 50起左右.
 pub fn approx_suffix(chars: &[char], pos: usize) -> Option<usize> {
     for w in ["以上", "左右", "有余", "余", "多", "许"] {
@@ -289,14 +307,21 @@ pub fn approx_suffix(chars: &[char], pos: usize) -> Option<usize> {
     None
 }
 
+/// 万 or 亿 standing for one of them, as in 万余人, 亿余元 (never alone: 万 is also a name's char).
+fn bare_multiplier(chars: &[char], pos: usize) -> bool {
+    matches!(chars.get(pos), Some('万' | '萬' | '亿' | '億')) && matches!(chars.get(pos + 1), Some('余' | '多' | '餘'))
+}
+
 /// Whether a numeral starts at `pos` (without reading it).
 pub fn numeral_starts(chars: &[char], pos: usize) -> bool {
     // 百 and 千 start a numeral only as 百余 / 千多 (百日行动 is no number).
-    chars.get(pos).map_or(false, |&c| {
-        digit(c).is_some()
-            || cn_digit(c).is_some()
-            || (cn_unit(c).is_some() && ((c != '百' && c != '千') || matches!(chars.get(pos + 1), Some('余' | '多'))))
-    })
+    bare_multiplier(chars, pos)
+        || chars.get(pos).is_some_and(|&c| {
+            digit(c).is_some()
+                || cn_digit(c).is_some()
+                || (cn_unit(c).is_some()
+                    && ((c != '百' && c != '千') || matches!(chars.get(pos + 1), Some('余' | '多'))))
+        })
 }
 
 pub fn is_digit(c: char) -> bool {
@@ -356,6 +381,11 @@ mod tests {
             ("二〇二二", "2022", false),
             ("百余", "100", true),
             ("千余", "1000", true),
+            ("890 余万", "8900000", true),
+            ("108 万余", "1080000", true),
+            ("两万余", "20000", true),
+            ("一百余", "100", true),
+            ("万余", "10000", true),
         ];
         // 千克 is a classifier, not 千 (thousand) and 克.
         let chars: Vec<char> = "3.2千克".chars().collect();

@@ -55,9 +55,8 @@ impl<'a> Text<'a> {
                 let prev = chars.iter().rev().find(|c: &&char| !c.is_whitespace()).copied();
                 let next = sc.get(j).copied();
                 let soft = line_len >= 15
-                    && prev.map_or(false, |p| !SOFT_BREAK_BLOCKERS.contains(&p))
-                    && next
-                        .map_or(false, |n| is_han(n) || n.is_ascii_digit() || matches!(n, '，' | '、' | '。' | '；'));
+                    && prev.is_some_and(|p| !SOFT_BREAK_BLOCKERS.contains(&p))
+                    && next.is_some_and(|n| is_han(n) || n.is_ascii_digit() || matches!(n, '，' | '、' | '。' | '；'));
                 if soft {
                     i = j;
                     continue;
@@ -108,6 +107,10 @@ impl<'a> Text<'a> {
 
     pub fn len(&self) -> usize {
         self.chars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
     }
 
     /// The Simplified text of `[start, end)` (clamped).
@@ -194,14 +197,8 @@ impl<'a> Text<'a> {
 }
 
 pub fn at(chars: &[char], pos: usize, word: &str) -> bool {
-    let mut i = pos;
-    for c in word.chars() {
-        if i >= chars.len() || chars[i] != c {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    let mut rest = chars.get(pos..).unwrap_or(&[]).iter();
+    word.chars().all(|c| rest.next() == Some(&c))
 }
 
 pub fn ends_at(chars: &[char], pos: usize, word: &str) -> bool {
