@@ -5,6 +5,8 @@
 //!
 //! * [`gazetteer`]: GB/T 2260 divisions and the organ of each (data/gazetteer/gbt2260.tsv);
 //! * [`lexicon`]: cue words, classifiers, unit kinds, campaign patterns, crime types (data/lexicon/*.tsv);
+//! * [`vocab`]: typed word lists, `word<TAB>role` with the role an enum parsed at load (org_words.tsv,
+//!   campaign_words.tsv);
 //! * [`numbers`], [`dates`]: numerals (1.48万, 一千余万) and dates (2月24日, 次日, 1至2月);
 //! * [`orgs`]: agencies and units, resolved against the article's context, and who acts in each sentence;
 //! * [`campaigns`], [`operations`], [`outcomes`]: the facts;
