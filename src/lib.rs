@@ -12,6 +12,7 @@
 //! [`pipeline`] ties the first stages together for `policekg build`; the CLI (`src/main.rs`) is a thin
 //! layer over this library.
 
+pub mod evaluate;
 pub mod export;
 pub mod graph;
 pub mod model;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod evaluate;
 mod graph;
 mod linked_data;
 mod serve;
@@ -129,6 +130,11 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Serve the store over the SPARQL 1.1 Protocol, with a query page and dereferenceable IRIs.
     Serve(serve::ServeArgs),
+    /// Score a store, or articles extracted in memory, against gold annotations (precision, recall, F1).
+    ///
+    /// Gold files say what a careful reader finds in each article (docs/gold-format.md); the figures per
+    /// field, the strict outcome line and the accuracy lines follow the contract's matching rules.
+    Evaluate(evaluate::EvaluateArgs),
     /// Validate a store against the SHACL shapes of `ontology/shapes.ttl` and print a report.
     Validate(linked_data::ValidateArgs),
     /// Print the ontology, or a reference of every class, property and metric code (--doc).
@@ -269,6 +275,7 @@ fn run(args: Args) -> Result<ExitCode> {
         }
         Command::Graph(args) => graph::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Validate(args) => linked_data::validate(args),
         Command::Ontology(args) => linked_data::ontology(args),
         Command::Extract { base } => {
