@@ -18,6 +18,7 @@ pub mod model;
 pub mod ontology;
 pub mod pipeline;
 pub mod query;
+pub mod selection;
 pub mod serve;
 pub mod store;
 pub mod validate;
