@@ -203,7 +203,7 @@ fn cytoscape_js_loads_the_elements_as_they_are() {
     let script = r#"
 const fs = require("fs");
 const cytoscape = require("cytoscape");
-const doc = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const doc = JSON.parse(fs.readFileSync(process.argv[process.argv.length - 1], "utf8"));
 const cy = cytoscape({ headless: true, elements: doc.elements });
 const labels = cy.nodes().map(n => n.data("label")).sort();
 const dangling = cy.edges().filter(e => e.source().empty() || e.target().empty()).length;
