@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing policekg needs on a fresh Debian machine, skipping what is there.
 #   scripts/deps.sh build   libclang (RocksDB's bindgen step) and a C++ compiler
-#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl and the Python test tools
+#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl, node, the Python test tools and the npm
+#                           package cytoscape (into target/test-tools, where tests/graph.rs looks for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 
 apt_pkgs=(libclang-dev clang g++)
-[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip)
+[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -22,11 +23,18 @@ fi
 if [ "$what" = test ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib, sys
-for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper"):
+for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper", "igraph", "pyld", "owlready2"):
     importlib.import_module(m)
 PY
   then
     echo "installing Python test tools (tests/requirements.txt)" >&2
     python3 -m pip install -q -r tests/requirements.txt
   fi
+fi
+
+if [ "$what" = test ] && [ ! -f target/test-tools/node_modules/cytoscape/package.json ]; then
+  # Cytoscape.js, run headless in node by tests/graph.rs to load `policekg graph --format cytoscape`.
+  echo "installing the npm package cytoscape into target/test-tools" >&2
+  mkdir -p target/test-tools
+  npm install --silent --no-audit --no-fund --prefix target/test-tools cytoscape@3 >/dev/null
 fi

@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
+# Style first: formatting (rustfmt.toml) and lints, warnings as errors.
+cargo fmt --all --check
+cargo clippy --release --workspace --all-targets -- -D warnings
 # One profile for everything: release, which scripts/try.sh builds too, so RocksDB compiles once.
 cargo test --release --workspace --all-targets "$@"
 scripts/fuzz.sh 15  # coverage-guided fuzzing of ingest and extraction, 15 s a target (fuzz/)

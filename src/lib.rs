@@ -19,6 +19,7 @@ pub mod model;
 pub mod ontology;
 pub mod pipeline;
 pub mod query;
+pub mod selection;
 pub mod serve;
 pub mod store;
 pub mod validate;

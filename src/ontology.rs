@@ -1,11 +1,71 @@
-//! The ontology reference (`policekg ontology --doc`): generated from `ontology/policekg.ttl` by SPARQL,
-//! never written by hand, so it cannot drift from the ontology.
+//! The ontology in RDF formats (`policekg ontology --format`), and its reference (`policekg ontology --doc`):
+//! generated from `ontology/policekg.ttl` by SPARQL, never written by hand, so it cannot drift from the
+//! ontology.
 
 use crate::query::{self, QueryError};
-use crate::store::{KgStore, StoreError};
-use oxigraph::model::Term;
-use oxigraph::sparql::QueryResults;
+use crate::store::{KgStore, StoreError, ONTOLOGY_TTL};
+use crate::vocab::{ONTOLOGY_GRAPH, PREFIXES};
+use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
+use oxigraph::model::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Term, Triple};
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write;
+
+/// The ontology (`ontology/policekg.ttl`) as triples, blank nodes named by order of appearance
+/// (`_:o0`, `_:o1`, ...), so every serialization of it is the same, and the ontology graphs written by
+/// several `extract --with-ontology` shards are one graph once loaded.
+pub fn triples() -> Vec<Triple> {
+    let mut names: HashMap<BlankNode, BlankNode> = HashMap::new();
+    let mut rename = |b: &BlankNode| {
+        let n = names.len();
+        names.entry(b.clone()).or_insert_with(|| BlankNode::new_unchecked(format!("o{n}"))).clone()
+    };
+    RdfParser::from_format(RdfFormat::Turtle)
+        .for_slice(ONTOLOGY_TTL.as_bytes())
+        .map(|q| q.expect("ontology/policekg.ttl is valid Turtle (checked by the tests)"))
+        .map(|q| {
+            let subject = match q.subject {
+                NamedOrBlankNode::BlankNode(b) => NamedOrBlankNode::from(rename(&b)),
+                other => other,
+            };
+            let object = match q.object {
+                Term::BlankNode(b) => Term::from(rename(&b)),
+                other => other,
+            };
+            Triple::new(subject, q.predicate, object)
+        })
+        .collect()
+}
+
+/// Writes the ontology in an RDF format: Turtle, N-Triples, RDF/XML (owlready2, Protégé), N-Quads in the
+/// ontology graph <https://w3id.org/policekg/ns> (what `extract --with-ontology` adds), TriG or JSON-LD.
+pub fn write(format: RdfFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    if format == RdfFormat::Turtle {
+        return out.write_all(ONTOLOGY_TTL.as_bytes());
+    }
+    let mut serializer = RdfSerializer::from_format(format);
+    if !matches!(format, RdfFormat::NTriples | RdfFormat::NQuads) {
+        for (prefix, ns) in PREFIXES.iter().chain(&[("owl", "http://www.w3.org/2002/07/owl#")]) {
+            serializer = serializer.with_prefix(*prefix, *ns).expect("valid prefixes");
+        }
+    }
+    let mut writer = serializer.for_writer(out);
+    let graph = GraphName::NamedNode(NamedNode::new_unchecked(ONTOLOGY_GRAPH));
+    for t in triples() {
+        if format.supports_datasets() {
+            writer.serialize_quad(&t.in_graph(graph.clone()))?;
+        } else {
+            writer.serialize_triple(&t)?;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Writes the ontology graph as N-Quads (`policekg extract --with-ontology`).
+pub fn write_graph(out: &mut dyn Write) -> std::io::Result<()> {
+    write(RdfFormat::NQuads, out)
+}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -134,14 +194,9 @@ fn cell(t: Option<&Term>) -> String {
 }
 
 fn rows(store: &KgStore, sparql: &str, vars: &[&str]) -> Result<Vec<Vec<String>>, ReferenceError> {
-    let mut out = Vec::new();
-    if let QueryResults::Solutions(solutions) = query::evaluate(store, sparql)? {
-        for s in solutions {
-            let s = s.map_err(|e| QueryError::Evaluation(e.to_string()))?;
-            out.push(vars.iter().map(|v| cell(s.get(*v))).collect());
-        }
-    }
-    Ok(out)
+    // Every query here selects exactly `vars`, in that order.
+    debug_assert!(vars.iter().all(|v| sparql.contains(&format!("?{v}"))));
+    Ok(query::select_terms(store, sparql)?.iter().map(|r| r.iter().map(|t| cell(t.as_ref())).collect()).collect())
 }
 
 /// Entries from a query binding ?t ?le ?lz ?ce ?cz and the fact variables.

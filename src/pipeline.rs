@@ -81,6 +81,14 @@ pub struct BuildSummary {
 /// Observer of a build's progress (the CLI draws a progress bar with it).
 pub trait Progress: Sync {
     fn inputs_found(&self, _files: usize) {}
+    /// Whether [`Progress::documents_expected`] is wanted: counting the documents of JSONL inputs costs
+    /// one quick read of them before the build.
+    fn wants_total(&self) -> bool {
+        false
+    }
+    /// The number of documents the inputs hold (single-article files, plus non-blank JSONL lines), when
+    /// it is known before the build: progress can then show a percentage and an estimated time left.
+    fn documents_expected(&self, _documents: u64) {}
     /// `articles` more articles were extracted (they are written shortly after); `summary` counts what
     /// is known so far (`built` lags behind by the batches queued for the writer).
     fn batch_done(&self, _articles: usize, _summary: &BuildSummary) {}
@@ -121,6 +129,9 @@ pub fn build(
         Source::Paths(paths) => {
             let inputs = ingest::collect_inputs(&paths);
             progress.inputs_found(inputs.len());
+            if progress.wants_total() {
+                progress.documents_expected(count_documents(&inputs));
+            }
             Box::new(inputs.into_iter().flat_map(|input| -> Box<dyn Iterator<Item = Work>> {
                 match input {
                     Err(e) => Box::new(std::iter::once(Work::Article(Err(e)))),
@@ -231,6 +242,42 @@ fn process(store: &KgStore, iris: &Iris, extractor: &Extractor, article: &Articl
     Done::Built(document_graph(iris, article, &extraction, EXTRACTOR_VERSION))
 }
 
+/// The documents the inputs hold: one per single-article file, one per non-blank line of a JSONL file
+/// (an unreadable input counts one, as it is reported once).
+fn count_documents(inputs: &[Result<(PathBuf, InputKind), IngestError>]) -> u64 {
+    inputs
+        .iter()
+        .map(|input| match input {
+            Ok((path, InputKind::Jsonl)) => {
+                std::fs::File::open(path).and_then(|f| count_jsonl_lines(std::io::BufReader::new(f))).unwrap_or(1)
+            }
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Non-blank lines of a JSONL stream, read in large chunks without decoding.
+pub fn count_jsonl_lines(mut reader: impl std::io::BufRead) -> std::io::Result<u64> {
+    let (mut lines, mut blank) = (0u64, true);
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        for &b in chunk {
+            if b == b'\n' {
+                lines += u64::from(!blank);
+                blank = true;
+            } else if !b.is_ascii_whitespace() {
+                blank = false;
+            }
+        }
+        let n = chunk.len();
+        reader.consume(n);
+    }
+    Ok(lines + u64::from(!blank))
+}
+
 /// Extracts articles to quads without a store (the stateless `policekg extract` map step).
 pub fn extract_quads(iris: &Iris, article: &Article) -> DocumentGraph {
     let extraction = Extractor::builtin().extract(article);
@@ -292,6 +339,15 @@ where
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn jsonl_lines_are_counted_without_blank_ones() {
+        let count = |s: &str| count_jsonl_lines(s.as_bytes()).unwrap();
+        assert_eq!(count(""), 0);
+        assert_eq!(count("\n \n"), 0);
+        assert_eq!(count("{}\n{}"), 2);
+        assert_eq!(count("{}\n\r\n{}\n"), 2);
+    }
 
     #[test]
     fn batches_are_bounded_and_cover_the_stream_in_order() {

@@ -53,6 +53,8 @@ pub enum QueryError {
     Syntax(String),
     #[error("the query failed: {0}")]
     Evaluation(String),
+    #[error("expected a SELECT query")]
+    NotSelect,
     #[error("cannot write the results: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -127,6 +129,54 @@ pub fn run(store: &KgStore, sparql: &str, format: OutputFormat, out: &mut dyn Wr
             Ok(n)
         }
     }
+}
+
+/// The rows of a SELECT query, each cell as a term (None where the variable is unbound), in the order of
+/// the query's variables. The one place rows are read for the library's own queries (tables, graph views,
+/// scopes, the ontology reference).
+pub fn select_terms(store: &KgStore, sparql: &str) -> Result<Vec<Vec<Option<Term>>>, QueryError> {
+    let QueryResults::Solutions(solutions) = evaluate(store, sparql)? else {
+        return Err(QueryError::NotSelect);
+    };
+    let variables = solutions.variables().to_vec();
+    let mut rows = Vec::new();
+    for s in solutions {
+        let s = s.map_err(|e| QueryError::Evaluation(e.to_string()))?;
+        rows.push(variables.iter().map(|v| s.get(v).cloned()).collect());
+    }
+    Ok(rows)
+}
+
+/// The variables a SELECT query binds, in order (the query is evaluated but its rows are not read).
+pub fn select_variables(store: &KgStore, sparql: &str) -> Result<Vec<String>, QueryError> {
+    let QueryResults::Solutions(solutions) = evaluate(store, sparql)? else {
+        return Err(QueryError::NotSelect);
+    };
+    Ok(solutions.variables().iter().map(|v| v.as_str().to_owned()).collect())
+}
+
+/// [`select_terms`] with each cell as [`term_text`].
+pub fn select_text(store: &KgStore, sparql: &str) -> Result<Vec<Vec<Option<String>>>, QueryError> {
+    Ok(select_terms(store, sparql)?
+        .into_iter()
+        .map(|r| r.iter().map(|t| t.as_ref().map(term_text)).collect())
+        .collect())
+}
+
+/// A term as plain text: an IRI as its string, a literal by its value (no quotes, datatype or language),
+/// a blank node as `_:id`.
+pub fn term_text(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::Literal(l) => l.value().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Text as a SPARQL (and N-Triples) string literal, quotes, backslashes and line breaks escaped: the one
+/// way user input goes into the library's queries.
+pub fn string_literal(text: &str) -> String {
+    oxigraph::model::Literal::new_simple_literal(text).to_string()
 }
 
 fn results_format(format: OutputFormat) -> QueryResultsFormat {

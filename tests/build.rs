@@ -60,8 +60,11 @@ fn bad_inputs_are_reported_by_name_and_do_not_stop_the_others() {
     fs::write(input.join("broken.jsonl"), "{\"id\": \"x1\", \"text\": \"破获案件3起\"}\n{not json\n").unwrap();
     let store = dir.path().join("store");
     let out = policekg(&["build", s(&input), "--store", s(&store)]);
-    assert!(out.status.success(), "readable inputs were built: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "some inputs failed: status 1, after building the others: {}", stderr(&out));
     let err = stderr(&out);
+    assert!(err.contains("3 input(s) could not be read"), "{err}");
+    assert!(err.contains("built 2 document(s), 0 unchanged, 3 failed in"), "one summary line: {err}");
+    assert!(!err.contains("in the store"), "{err}");
     for name in ["empty.txt", "binary.html", "broken.jsonl:2"] {
         assert!(err.contains(name), "stderr names {name}: {err}");
     }
@@ -73,7 +76,7 @@ fn bad_inputs_are_reported_by_name_and_do_not_stop_the_others() {
     let bad = dir.path().join("bad.txt");
     fs::write(&bad, [0xFFu8, 0xFE, 0x00, 0x00, 0x12].repeat(10)).unwrap();
     let out = policekg(&["build", s(&bad), "--store", s(&store)]);
-    assert!(!out.status.success(), "nothing readable: non-zero exit");
+    assert_eq!(out.status.code(), Some(1), "nothing readable: status 1");
     assert!(stderr(&out).contains("bad.txt"));
     assert_eq!(export_sorted(&store), quads, "nothing already stored is lost");
 }
@@ -127,4 +130,69 @@ fn removing_a_document_removes_exactly_its_facts() {
     assert_eq!(after.iter().collect::<Vec<_>>(), kept, "the other document's graph and the ontology are intact");
     // The agency both documents mention is still described by the remaining one.
     assert!(after.iter().any(|l| l.contains("深圳市公安局") && l.contains("rdf-schema#label")));
+}
+
+#[test]
+fn a_build_of_readable_inputs_exits_0_with_one_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = policekg(&["build", s(&articles()), "--store", s(&store)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let summary: Vec<&str> = err.lines().filter(|l| l.starts_with("built ")).collect();
+    assert_eq!(summary.len(), 1, "{err}");
+    assert!(summary[0].contains(" 0 failed in ") && summary[0].contains(" documents/s"), "{err}");
+    assert!(summary[0].ends_with(" quads written"), "{err}");
+}
+
+/// `policekg extract` with `input` on stdin and `args`: (status, stdout, stderr).
+fn extract(input: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_policekg"))
+        .arg("extract")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
+#[test]
+fn extract_accepts_an_empty_shard_and_fails_on_a_malformed_line_only_with_strict() {
+    for empty in ["", "\n\n  \n"] {
+        let (code, out, err) = extract(empty, &[]);
+        assert_eq!((code, out.as_str()), (Some(0), ""), "an empty shard succeeds: {err}");
+    }
+    let shard = "{\"id\": \"a1\", \"text\": \"杭州市公安局破获案件3起。\"}\n{not json\n{\"id\": \"a2\", \"text\": \"抓获犯罪嫌疑人5名。\"}\n";
+    let (code, out, err) = extract(shard, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("<stdin>:2") && err.contains("skipped 1 malformed line"), "{err}");
+    assert!(out.contains("/doc/a1>") && out.contains("/doc/a2>"), "both good lines are extracted");
+
+    let (code, out, err) = extract(shard, &["--strict"]);
+    assert_eq!(code, Some(1), "--strict fails the shard: {err}");
+    assert!(err.contains("<stdin>:2"), "{err}");
+    assert!(!out.contains("/doc/a2>"), "it stops at the malformed line");
+}
+
+#[test]
+fn extract_with_ontology_writes_the_ontology_graph_as_build_stores_it() {
+    let (code, out, err) = extract("", &["--with-ontology"]);
+    assert_eq!(code, Some(0), "{err}");
+    let ontology = stdout(&ok(&["ontology", "--format", "nquads"]));
+    assert_eq!(out, ontology);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() > 200 && lines.iter().all(|l| l.ends_with("<https://w3id.org/policekg/ns> .")), "{out}");
+    // The same quads as `build` installs in a store.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ok(&["build", s(&articles()), "--store", s(&store), "--quiet"]);
+    let exported = stdout(&ok(&["export", "--store", s(&store), "--format", "nquads", "--no-description"]));
+    let stored: std::collections::BTreeSet<&str> =
+        exported.lines().filter(|l| l.ends_with("<https://w3id.org/policekg/ns> .")).collect();
+    assert_eq!(stored, lines.iter().copied().collect(), "extract's ontology graph == build's");
 }

@@ -1,5 +1,5 @@
 //! `policekg graph` on a real store: every view and format, read back by real tools (Graphviz `dot`,
-//! Python networkx), and the filters.
+//! networkx with its defaults, python-igraph, Cytoscape.js in headless node), and the filters.
 
 mod common;
 use common::*;
@@ -126,24 +126,130 @@ print(g.is_directed(), g.number_of_nodes(), g.number_of_edges())
 }
 
 #[test]
-fn json_node_link_reads_back_with_networkx() {
+fn json_node_link_reads_back_with_networkx_defaults() {
     require_python("networkx");
     let (dir, store) = store();
     let path = dir.path().join("hierarchy.json");
     ok(&["graph", "--store", s(&store), "--view", "hierarchy", "--format", "json", "-o", s(&path)]);
+    // `node_link_graph(data)` as a user types it: no keyword arguments, whatever the networkx version (3.6
+    // reads "edges"; before 3.4 "links"; both keys are written), and the d3 variant ("links") too.
     let script = r#"
 import sys, json, networkx as nx
 data = json.load(open(sys.argv[1], encoding="utf-8"))
-try:
-    g = nx.node_link_graph(data, edges="links")
-except TypeError:
-    g = nx.node_link_graph(data)
+g = nx.node_link_graph(data)
 label = {n: d["label"] for n, d in g.nodes(data=True)}
 hz = next(n for n in g if label[n] == "杭州市公安局")
-print(json.dumps([label[p] for p in g.successors(hz)], ensure_ascii=False))
+try:
+    links = nx.node_link_graph(data, edges="links")
+except TypeError:
+    links = nx.node_link_graph(data, link="links")
+print(json.dumps({"parents": [label[p] for p in g.successors(hz)], "edges": g.number_of_edges(),
+                  "links": links.number_of_edges(), "directed": g.is_directed(), "version": nx.__version__},
+                 ensure_ascii=False))
 "#;
-    let parents: Vec<String> = serde_json::from_str(&python(script, &[s(&path)])).unwrap();
-    assert_eq!(parents, ["浙江省公安厅"], "杭州市公安局 hangs under 浙江省公安厅");
+    let out: serde_json::Value = serde_json::from_str(&python(script, &[s(&path)])).unwrap();
+    assert_eq!(out["parents"], serde_json::json!(["浙江省公安厅"]), "杭州市公安局 hangs under 浙江省公安厅: {out}");
+    let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let n_edges = ours["edges"].as_array().unwrap().len();
+    assert!(n_edges > 3, "{out}");
+    assert_eq!(out["edges"], n_edges, "{out}");
+    assert_eq!(out["links"], n_edges, "{out}");
+    assert_eq!(out["directed"], true);
+}
+
+#[test]
+fn igraph_reads_the_graphml_and_the_node_link_json() {
+    require_python("igraph");
+    require_python("networkx");
+    let (dir, store) = store();
+    let graphml = dir.path().join("p.graphml");
+    let json = dir.path().join("p.json");
+    ok(&["graph", "--store", s(&store), "--view", "participation", "--format", "graphml", "-o", s(&graphml)]);
+    ok(&["graph", "--store", s(&store), "--view", "participation", "--format", "json", "-o", s(&json)]);
+    let script = r#"
+import sys, json, igraph, networkx as nx
+a = igraph.Graph.Read_GraphML(sys.argv[1])
+b = igraph.Graph.from_networkx(nx.node_link_graph(json.load(open(sys.argv[2], encoding="utf-8"))))
+print(json.dumps({"a": [a.vcount(), a.ecount(), sorted(a.vs["label"])], "b": [b.vcount(), b.ecount(), sorted(b.vs["label"])],
+                  "weights": sorted(a.es["weight"]) == sorted(b.es["weight"]), "directed": a.is_directed()}, ensure_ascii=False))
+"#;
+    let out: serde_json::Value = serde_json::from_str(&python(script, &[s(&graphml), s(&json)])).unwrap();
+    assert_eq!(out["a"], out["b"], "the same graph from both formats");
+    assert!(out["a"][0].as_u64().unwrap() > 3 && out["a"][1].as_u64().unwrap() > 2, "{out}");
+    assert!(out["a"][2].as_array().unwrap().iter().any(|l| l == "杭州市公安局"), "{out}");
+    assert_eq!(out["weights"], true, "{out}");
+    assert_eq!(out["directed"], true);
+}
+
+/// The folder holding the npm package `cytoscape` (scripts/deps.sh installs it into target/test-tools).
+fn cytoscape_modules() -> PathBuf {
+    let dir = std::env::var_os("POLICEKG_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/node_modules"));
+    assert!(
+        dir.join("cytoscape/package.json").is_file(),
+        "the npm package cytoscape is missing from {}: run scripts/deps.sh test (it installs it)",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn cytoscape_js_loads_the_elements_as_they_are() {
+    let modules = cytoscape_modules();
+    let (dir, store) = store();
+    let path = dir.path().join("campaigns.cyjs");
+    ok(&["graph", "--store", s(&store), "--view", "campaigns", "--format", "cytoscape", "-o", s(&path)]);
+    let script = r#"
+const fs = require("fs");
+const cytoscape = require("cytoscape");
+const doc = JSON.parse(fs.readFileSync(process.argv[process.argv.length - 1], "utf8"));
+const cy = cytoscape({ headless: true, elements: doc.elements });
+const labels = cy.nodes().map(n => n.data("label")).sort();
+const dangling = cy.edges().filter(e => e.source().empty() || e.target().empty()).length;
+console.log(JSON.stringify({ nodes: cy.nodes().length, edges: cy.edges().length, labels, dangling,
+  partOf: cy.edges('[kind = "partOf"]').length }));
+"#;
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg(&path)
+        .env("NODE_PATH", &modules)
+        .output()
+        .expect("node runs (apt-get install nodejs)");
+    assert!(out.status.success(), "node failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(got["nodes"], ours["elements"]["nodes"].as_array().unwrap().len(), "{got}");
+    assert_eq!(got["edges"], ours["elements"]["edges"].as_array().unwrap().len(), "{got}");
+    assert!(got["nodes"].as_u64().unwrap() >= 3 && got["partOf"].as_u64().unwrap() >= 1, "{got}");
+    assert_eq!(got["dangling"], 0, "every edge joins two loaded nodes");
+    assert!(got["labels"].as_array().unwrap().iter().any(|l| l == "春季攻势"), "{got}");
+}
+
+#[test]
+fn participation_weights_are_exact_decimal_totals_whatever_the_row_order() {
+    let (_dir, store) = store();
+    let a = graph(&store, &["--view", "participation", "--format", "json"]);
+    for _ in 0..3 {
+        assert_eq!(graph(&store, &["--view", "participation", "--format", "json"]), a, "deterministic");
+    }
+    let long_fraction = regex_like_long_fraction(&a);
+    assert!(long_fraction.is_none(), "a floating-point sum leaked: {long_fraction:?}");
+    let dot = graph(&store, &["--view", "participation", "--metric", "funds_stopped"]);
+    assert!(regex_like_long_fraction(&dot).is_none(), "{dot}");
+}
+
+/// A number with ten or more fraction digits (104.30000000000001), if the text holds one.
+fn regex_like_long_fraction(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len()).find_map(|i| {
+        if b[i] != b'.' || i == 0 || !b[i - 1].is_ascii_digit() {
+            return None;
+        }
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        (digits >= 10).then(|| String::from_utf8_lossy(&b[i.saturating_sub(8)..i + 1 + digits]).into_owned())
+    })
 }
 
 #[test]

@@ -150,6 +150,91 @@ fn jsonld_uses_the_published_context_and_compact_keys() {
     assert!(outcomes > 3, "{outcomes} outcomes in the JSON-LD");
 }
 
+/// PyLD in `json-ld-1.0` processing mode (a JSON-LD 1.0 processor, as Apache Jena's reader is) turns the
+/// JSON-LD export into the same quads as the N-Quads export, and rdflib's JSON-LD parser agrees.
+#[test]
+fn a_json_ld_1_0_processor_reads_the_export() {
+    require_python("pyld");
+    require_python("pyoxigraph");
+    let (dir, store) = store_with_fixtures();
+    let jsonld = dir.path().join("kg.jsonld");
+    let nquads = dir.path().join("kg.nq");
+    let date = ["--date", "2024-01-01"];
+    ok(&[&["export", "--store", s(&store), "--format", "jsonld", "-o", s(&jsonld)][..], &date].concat());
+    ok(&[&["export", "--store", s(&store), "--format", "nquads", "-o", s(&nquads)][..], &date].concat());
+    let text = std::fs::read_to_string(&jsonld).unwrap();
+    assert!(!text.contains("@version"), "no JSON-LD 1.1 declaration");
+    let script = r#"
+import sys, json, pyoxigraph
+from pyld import jsonld
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+nq = jsonld.to_rdf(doc, {"processingMode": "json-ld-1.0", "format": "application/n-quads"})
+ours = set(str(q) for q in pyoxigraph.parse(path=sys.argv[2], format=pyoxigraph.RdfFormat.N_QUADS))
+theirs = set(str(q) for q in pyoxigraph.parse(nq.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS))
+print(json.dumps({"ours": len(ours), "theirs": len(theirs), "missing": sorted(ours - theirs)[:3],
+                  "extra": sorted(theirs - ours)[:3]}, ensure_ascii=False))
+"#;
+    let out: serde_json::Value = serde_json::from_str(&python(script, &[s(&jsonld), s(&nquads)])).unwrap();
+    assert!(out["ours"].as_u64().unwrap() > 100, "{out}");
+    assert_eq!(out["missing"], serde_json::json!([]), "{out}");
+    assert_eq!(out["extra"], serde_json::json!([]), "{out}");
+    assert_eq!(out["ours"], out["theirs"], "{out}");
+}
+
+/// `policekg ontology --format ...`: every RDF format holds the same triples as the Turtle (rdflib), and
+/// owlready2 (which reads RDF/XML, not Turtle) loads the classes and properties.
+#[test]
+fn the_ontology_in_every_format_and_owlready2_reads_the_rdf_xml() {
+    require_python("rdflib");
+    require_python("owlready2");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (format, rdflib_format) in
+        [("turtle", "turtle"), ("ntriples", "nt"), ("rdfxml", "xml"), ("nquads", "nquads"), ("jsonld", "json-ld")]
+    {
+        let path = dir.path().join(format!("policekg.{format}"));
+        ok(&["ontology", "--format", format, "-o", s(&path)]);
+        files.push((path, rdflib_format));
+    }
+    let script = r#"
+import sys, rdflib
+from rdflib.compare import isomorphic
+graphs = []
+for path, fmt in zip(sys.argv[1::2], sys.argv[2::2]):
+    ds = rdflib.Dataset()
+    ds.parse(path, format=fmt)
+    g = rdflib.Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    graphs.append(g)
+print(len(graphs[0]), all(isomorphic(graphs[0], g) for g in graphs[1:]))
+"#;
+    let args: Vec<&str> = files.iter().flat_map(|(p, f)| [s(p), *f]).collect();
+    let out = python(script, &args);
+    let (n, same) = out.trim().split_once(' ').unwrap();
+    assert!(n.parse::<usize>().unwrap() > 200, "{out}");
+    assert_eq!(same, "True", "every format holds the Turtle's triples");
+
+    let rdfxml = &files[2].0;
+    let owl = r#"
+import sys, owlready2
+onto = owlready2.get_ontology("file://" + sys.argv[1]).load()
+classes = sorted(c.name for c in onto.classes())
+props = sorted(p.name for p in onto.properties())
+print(" ".join(classes)); print(" ".join(props))
+"#;
+    let out = python(owl, &[s(rdfxml)]);
+    let mut lines = out.lines();
+    let classes = lines.next().unwrap_or_default();
+    let properties = lines.next().unwrap_or_default();
+    for c in ["Agency", "Campaign", "Outcome", "Operation", "Document"] {
+        assert!(classes.split(' ').any(|x| x == c), "owlready2 sees class {c}: {classes}");
+    }
+    for p in ["attributedTo", "metric", "value", "mentionedIn"] {
+        assert!(properties.split(' ').any(|x| x == p), "owlready2 sees property {p}: {properties}");
+    }
+}
+
 #[test]
 fn two_exports_are_byte_identical_in_every_format_and_table() {
     let (_dir, store) = store_with_fixtures();

@@ -1,4 +1,5 @@
-//! `policekg graph`: draw a network view of the store as DOT, GraphML or JSON, or render it with `dot`.
+//! `policekg graph`: draw a network view of the store as DOT, GraphML, JSON node-link or Cytoscape.js
+//! elements, or render it with `dot`.
 
 use anyhow::{bail, Result};
 use clap::{ValueEnum, ValueHint};
@@ -19,7 +20,8 @@ pub struct GraphArgs {
     /// named in the same documents.
     #[arg(long, short, value_enum, default_value_t = ViewArg::Hierarchy)]
     view: ViewArg,
-    /// Output format: Graphviz DOT, GraphML (Gephi, Cytoscape) or JSON node-link (d3, networkx).
+    /// Output format: Graphviz DOT, GraphML (Gephi, Cytoscape), JSON node-link (networkx.node_link_graph
+    /// with its defaults, d3, igraph via networkx) or Cytoscape.js elements (`cytoscape({elements})`).
     #[arg(long, short, value_enum, default_value_t = FormatArg::Dot, conflicts_with = "render")]
     format: FormatArg,
     /// Render the diagram with Graphviz `dot` (must be installed: `apt-get install graphviz`; Chinese
@@ -29,21 +31,8 @@ pub struct GraphArgs {
     /// Output file (default: standard output).
     #[arg(long, short, value_hint = ValueHint::FilePath)]
     output: Option<PathBuf>,
-    /// Only this campaign (label or alternative label) and its sub-campaigns.
-    #[arg(long)]
-    campaign: Option<String>,
-    /// Only this agency or unit (label or alternative label) and everything under it.
-    #[arg(long)]
-    agency: Option<String>,
-    /// Only organisations of this province (浙江, 浙江省 or 广西壮族自治区).
-    #[arg(long)]
-    province: Option<String>,
-    /// Only facts from documents issued on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
-    #[arg(long)]
-    from: Option<String>,
-    /// Only facts from documents issued on or before this date (YYYY, YYYY-MM or YYYY-MM-DD).
-    #[arg(long)]
-    to: Option<String>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Participation and co-mention: drop edges lighter than this.
     #[arg(long, default_value_t = 0.0)]
     min_weight: f64,
@@ -69,6 +58,7 @@ enum FormatArg {
     Dot,
     Graphml,
     Json,
+    Cytoscape,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -99,15 +89,8 @@ pub fn run(args: GraphArgs) -> Result<ExitCode> {
         ClusterArg::Agency => Cluster::Agency,
         ClusterArg::None => Cluster::None,
     };
-    let filter = Filter {
-        campaign: args.campaign,
-        agency: args.agency,
-        province: args.province,
-        from: args.from,
-        to: args.to,
-        min_weight: args.min_weight,
-        metric: args.metric,
-    };
+    let filter =
+        Filter { selection: args.selection.into_selection()?, min_weight: args.min_weight, metric: args.metric };
     // Checked before the store is read, so a missing `dot` is reported at once.
     if args.render.is_some() && !graph::dot_available() {
         return Err(graph::GraphError::DotMissing.into());
@@ -142,6 +125,7 @@ pub fn run(args: GraphArgs) -> Result<ExitCode> {
                 FormatArg::Dot => graph::write_dot(&net, cluster, out)?,
                 FormatArg::Graphml => graph::write_graphml(&net, out)?,
                 FormatArg::Json => graph::write_json(&net, out)?,
+                FormatArg::Cytoscape => graph::write_cytoscape(&net, out)?,
             }
             Ok(())
         })?,

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::{ValueEnum, ValueHint};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::NamedNode;
-use policekg::store::{KgStore, ONTOLOGY_TTL};
+use policekg::store::KgStore;
 use policekg::validate::{self, ClassHierarchy, Report};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,22 +42,32 @@ enum ReportFormat {
     Json,
 }
 
-/// Print the ontology (Turtle), or a reference of every class, property and metric code (--doc).
+/// Print the ontology (Turtle, N-Triples, RDF/XML...), or a reference of every class, property and metric
+/// code (--doc).
+///
+/// RDF/XML is what owlready2 and older OWL tools read; N-Quads puts the triples in the ontology graph
+/// <https://w3id.org/policekg/ns>, as `build` stores them (to add to a store loaded from `extract` shards).
 #[derive(Debug, clap::Args)]
 pub struct OntologyArgs {
-    /// Write a reference generated from the ontology instead of the Turtle.
+    /// Write a reference generated from the ontology instead of the ontology itself.
     #[arg(long)]
     doc: bool,
-    /// Reference format.
-    #[arg(long, value_enum, default_value_t = DocFormat::Md, requires = "doc")]
-    format: DocFormat,
+    /// The format: turtle (default), ntriples, rdfxml, nquads, trig, jsonld; with --doc, md (default) or html.
+    #[arg(long, short, value_enum)]
+    format: Option<OntologyFormat>,
     /// Output file (default: standard output).
     #[arg(long, short, value_hint = ValueHint::FilePath)]
     output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DocFormat {
+enum OntologyFormat {
+    Turtle,
+    Ntriples,
+    Rdfxml,
+    Nquads,
+    Trig,
+    Jsonld,
     Md,
     Html,
 }
@@ -114,16 +124,24 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
 }
 
 pub fn ontology(args: OntologyArgs) -> Result<ExitCode> {
-    let text = if args.doc {
-        let reference = policekg::ontology::reference()?;
-        match args.format {
-            DocFormat::Md => reference.to_markdown(),
-            DocFormat::Html => reference.to_html(),
-        }
-    } else {
-        ONTOLOGY_TTL.to_owned()
-    };
-    super::with_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
+    use policekg::export::ExportFormat;
+    let rdf =
+        match (args.doc, args.format.unwrap_or(if args.doc { OntologyFormat::Md } else { OntologyFormat::Turtle })) {
+            (_, f @ (OntologyFormat::Md | OntologyFormat::Html)) => {
+                let reference = policekg::ontology::reference()?;
+                let text = if f == OntologyFormat::Md { reference.to_markdown() } else { reference.to_html() };
+                super::with_output(args.output.as_deref(), |out| Ok(out.write_all(text.as_bytes())?))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            (true, _) => anyhow::bail!("--doc writes md or html; leave out --doc for an RDF format"),
+            (false, OntologyFormat::Turtle) => ExportFormat::Turtle,
+            (false, OntologyFormat::Ntriples) => ExportFormat::NTriples,
+            (false, OntologyFormat::Rdfxml) => ExportFormat::RdfXml,
+            (false, OntologyFormat::Nquads) => ExportFormat::NQuads,
+            (false, OntologyFormat::Trig) => ExportFormat::TriG,
+            (false, OntologyFormat::Jsonld) => ExportFormat::JsonLd,
+        };
+    super::with_output(args.output.as_deref(), |out| Ok(policekg::ontology::write(rdf.rdf_format(), out)?))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -146,21 +164,8 @@ pub struct ExportArgs {
     /// The table to write with --format csv|tsv.
     #[arg(long, value_enum)]
     table: Option<TableArg>,
-    /// Only this document (by identifier); repeat for several.
-    #[arg(long = "document", value_name = "ID")]
-    documents: Vec<String>,
-    /// Only documents mentioning this campaign (by label) or one of its sub-campaigns.
-    #[arg(long, value_name = "LABEL")]
-    campaign: Option<String>,
-    /// Only documents issued on or after this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    from: Option<String>,
-    /// Only documents issued on or before this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
-    /// Only documents mentioning a place in this province (name, e.g. 浙江省, or GB/T 2260 code, e.g. 330000).
-    #[arg(long, value_name = "NAME|CODE")]
-    province: Option<String>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Licence of the data, as an IRI (e.g. https://creativecommons.org/licenses/by/4.0/), stated in the description.
     #[arg(long, value_name = "IRI", value_hint = ValueHint::Url)]
     license: Option<String>,
@@ -204,13 +209,7 @@ enum TableArg {
 pub fn export(args: ExportArgs) -> Result<ExitCode> {
     use policekg::export::{export_table, export_with, ExportFormat, ExportOptions, Scope, Table};
     let iris = policekg::model::Iris::new(&args.base)?;
-    let scope = Scope {
-        documents: args.documents,
-        campaign: args.campaign,
-        from: args.from,
-        to: args.to,
-        province: args.province,
-    };
+    let scope: Scope = args.selection.into_selection()?;
     let format = match args.format {
         ExportFormatArg::Nquads => ExportFormat::NQuads,
         ExportFormatArg::Trig => ExportFormat::TriG,

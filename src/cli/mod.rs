@@ -3,21 +3,21 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum, ValueHint};
-use indicatif::{ProgressBar, ProgressStyle};
 use policekg::export::ExportFormat;
 use policekg::model::Iris;
-use policekg::pipeline::{self, BuildOptions, BuildSummary, Progress, Source};
+use policekg::pipeline::{self, BuildOptions, Progress, Source};
 use policekg::query::{self, OutputFormat};
 use policekg::store::KgStore;
 use policekg_extract::ingest;
+use progress::{summary_line, BarProgress};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 mod evaluate;
 mod graph;
 mod linked_data;
+mod progress;
 mod serve;
 
 /// Turn Chinese police news articles into a linked-data knowledge graph.
@@ -39,6 +39,10 @@ enum Command {
     /// Folders are walked recursively for .txt, .md, .html, .htm and .jsonl files; `-` reads JSONL from
     /// standard input. A file that cannot be read is reported on stderr by name and does not stop the
     /// others. Documents whose content and extractor version are unchanged are skipped.
+    ///
+    /// Exit status: 0 when every input was built (or unchanged); 1 when some inputs could not be read
+    /// (each named on stderr; all the others were built); 2 when an error stopped the build (the store
+    /// cannot be opened or written; what was committed before stays).
     Build {
         /// Files, folders, or `-` for JSONL on standard input.
         #[arg(required = true, value_hint = ValueHint::AnyPath)]
@@ -140,11 +144,65 @@ enum Command {
     /// Print the ontology, or a reference of every class, property and metric code (--doc).
     Ontology(linked_data::OntologyArgs),
     /// Stateless map step: JSONL articles on stdin, N-Quads on stdout (for Spark, Hadoop Streaming...).
+    ///
+    /// Exit status: 0 when the input was read (an empty input, such as an empty shard, writes nothing and
+    /// succeeds); a malformed line is reported on stderr with its line number and skipped, unless --strict
+    /// is given, which stops at it with status 1 so that the framework fails the task (Hadoop Streaming does
+    /// on a non-zero status; Spark's `rdd.pipe` needs `checkCode=True`). 2 on other errors.
     Extract {
         /// Base IRI of instance IRIs.
         #[arg(long, default_value = policekg::vocab::DEFAULT_BASE, value_hint = ValueHint::Url)]
         base: String,
+        /// Fail (exit status 1) at the first malformed line instead of skipping it.
+        #[arg(long)]
+        strict: bool,
+        /// Also write the ontology graph (once, before the articles' quads).
+        ///
+        /// A store loaded from extract's output needs the ontology graph for the named queries that read
+        /// metric labels and class hierarchies; give this flag to one shard (or load `policekg ontology
+        /// --format ntriples` into the graph <https://w3id.org/policekg/ns>).
+        #[arg(long)]
+        with_ontology: bool,
     },
+}
+
+/// The selection flags of `export` and `graph` (one meaning in both; see `policekg::selection`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SelectionArgs {
+    /// Only this document (by identifier); repeat for several.
+    #[arg(long = "document", value_name = "ID")]
+    documents: Vec<String>,
+    /// Only this campaign (label or alternative label) and its sub-campaigns.
+    #[arg(long, value_name = "LABEL")]
+    campaign: Option<String>,
+    /// Only this agency or unit (label or alternative label) and everything under it.
+    #[arg(long, value_name = "LABEL")]
+    agency: Option<String>,
+    /// Only this province: a name (浙江, 浙江省) or GB/T 2260 code (330000).
+    #[arg(long, value_name = "NAME|CODE")]
+    province: Option<String>,
+    /// Only documents issued on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Only documents issued on or before this date (YYYY, YYYY-MM or YYYY-MM-DD; 2023 is the whole year).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+}
+
+impl SelectionArgs {
+    /// The selection, its dates checked before any store is opened.
+    pub(crate) fn into_selection(self) -> Result<policekg::selection::Selection> {
+        let selection = policekg::selection::Selection {
+            documents: self.documents,
+            campaign: self.campaign,
+            agency: self.agency,
+            province: self.province,
+            from: self.from,
+            to: self.to,
+        };
+        selection.check()?;
+        Ok(selection)
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -169,10 +227,11 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A closed pipe anywhere in the chain of causes, recognised by its `io::ErrorKind` (library errors keep
+/// their `io::Error` as a `#[source]`).
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause.to_string().contains("Broken pipe")
     })
 }
 
@@ -196,13 +255,21 @@ fn run(args: Args) -> Result<ExitCode> {
                 compact: !no_compact,
             };
             let progress = BarProgress::new(quiet);
+            if let Source::Jsonl { .. } = &source {
+                if let Some(n) = progress::stdin_documents() {
+                    progress.documents_expected(n);
+                }
+            }
             let summary = pipeline::build(&kg, &iris, source, &options, &progress)?;
             progress.bar.finish_and_clear();
             if !quiet {
-                eprintln!("{}", summary_line(&summary, kg.len()?));
+                eprintln!("{}", summary_line(&summary));
             }
-            if summary.built + summary.unchanged == 0 && !summary.errors.is_empty() {
-                eprintln!("policekg: error: no input could be read");
+            if !summary.errors.is_empty() {
+                eprintln!(
+                    "policekg: {} input(s) could not be read (named above); the others were built",
+                    summary.errors.len()
+                );
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -278,27 +345,48 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Validate(args) => linked_data::validate(args),
         Command::Ontology(args) => linked_data::ontology(args),
-        Command::Extract { base } => {
-            let iris = Iris::new(&base)?;
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            let mut failed = false;
-            for article in ingest::read_jsonl(std::io::BufReader::new(std::io::stdin()), "<stdin>") {
-                match article {
-                    Ok(a) => {
-                        let g = pipeline::extract_quads(&iris, &a);
-                        policekg::export::write_quads(g.quads.iter(), ExportFormat::NQuads, &mut out)?;
-                    }
-                    Err(e) => {
-                        eprintln!("policekg: {e}");
-                        failed = true;
-                    }
-                }
+        Command::Extract { base, strict, with_ontology } => extract(&Iris::new(&base)?, strict, with_ontology),
+    }
+}
+
+/// `policekg extract`: JSONL on stdin, N-Quads on stdout.
+fn extract(iris: &Iris, strict: bool, with_ontology: bool) -> Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if with_ontology {
+        policekg::ontology::write_graph(&mut out)?;
+    }
+    // Whether the input held anything but white space: the reader reports an empty stream as an error,
+    // but an empty shard is a normal input.
+    let input = progress::WhitespaceWatch::new(std::io::stdin());
+    let seen = input.seen_content();
+    let (mut articles, mut skipped) = (0usize, 0usize);
+    for article in ingest::read_jsonl(std::io::BufReader::new(input), "<stdin>") {
+        match article {
+            Ok(a) => {
+                let g = pipeline::extract_quads(iris, &a);
+                policekg::export::write_quads(g.quads.iter(), ExportFormat::NQuads, &mut out)?;
+                articles += 1;
             }
-            out.flush()?;
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Err(_) if articles == 0 && skipped == 0 && !seen.load(std::sync::atomic::Ordering::Relaxed) => {}
+            Err(e) => {
+                eprintln!("policekg: {e}");
+                if strict {
+                    out.flush()?;
+                    eprintln!("policekg: stopped at a malformed line (--strict)");
+                    return Ok(ExitCode::from(1));
+                }
+                skipped += 1;
+            }
         }
     }
+    out.flush()?;
+    if skipped > 0 {
+        eprintln!(
+            "policekg: extracted {articles} article(s); skipped {skipped} malformed line(s) (--strict fails on them)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A query argument: an existing file, or a named query.
@@ -340,80 +428,6 @@ pub(crate) fn with_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) ->
         }
     }
     Ok(())
-}
-
-fn summary_line(s: &BuildSummary, quads_in_store: usize) -> String {
-    let secs = s.elapsed.as_secs_f64();
-    let rate = if secs > 0.0 { s.built as f64 / secs } else { 0.0 };
-    format!(
-        "built {} document(s), {} unchanged, {} error(s); {} quads written, {} in the store; {:.2}s ({:.0} docs/s; \
-         extracting {:.2}s, writing {:.2}s, overlapped; then compacting {:.2}s)",
-        s.built,
-        s.unchanged,
-        s.errors.len(),
-        s.quads_written,
-        quads_in_store,
-        secs,
-        rate,
-        s.extracting.as_secs_f64(),
-        s.writing.as_secs_f64(),
-        s.compacting.as_secs_f64()
-    )
-}
-
-/// A progress bar on stderr, drawn only on a terminal; errors are printed above it. When stderr is a log
-/// file or a pipe (a long build under nohup, CI, a cluster job), a plain progress line is written instead,
-/// at most every `LOG_EVERY`.
-struct BarProgress {
-    bar: ProgressBar,
-    /// For the plain lines: when the build started, and when the last line was written.
-    log: Option<(Instant, std::sync::Mutex<Instant>)>,
-}
-
-const LOG_EVERY: Duration = Duration::from_secs(30);
-
-impl BarProgress {
-    fn new(quiet: bool) -> Self {
-        if quiet {
-            return Self { bar: ProgressBar::hidden(), log: None };
-        }
-        if !std::io::stderr().is_terminal() {
-            let now = Instant::now();
-            return Self { bar: ProgressBar::hidden(), log: Some((now, std::sync::Mutex::new(now))) };
-        }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} documents ({per_sec}) {msg}")
-                .expect("valid template"),
-        );
-        Self { bar, log: None }
-    }
-}
-
-impl Progress for BarProgress {
-    fn inputs_found(&self, files: usize) {
-        self.bar.set_message(format!("from {files} input file(s)"));
-    }
-    fn batch_done(&self, articles: usize, summary: &BuildSummary) {
-        self.bar.inc(articles as u64);
-        if let Some((started, last_line)) = &self.log {
-            let mut last = last_line.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if last.elapsed() >= LOG_EVERY {
-                *last = Instant::now();
-                let read = self.bar.position();
-                let secs = started.elapsed().as_secs_f64();
-                eprintln!(
-                    "policekg: {read} documents read in {secs:.0}s ({:.0}/s), {} unchanged, {} error(s)",
-                    read as f64 / secs,
-                    summary.unchanged,
-                    summary.errors.len()
-                );
-            }
-        }
-    }
-    fn error(&self, message: &str) {
-        self.bar.suspend(|| eprintln!("policekg: {message}"));
-    }
 }
 
 #[cfg(test)]
