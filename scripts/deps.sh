@@ -22,7 +22,7 @@ fi
 if [ "$what" = test ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib, sys
-for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper"):
+for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper", "opencc"):
     importlib.import_module(m)
 PY
   then
