@@ -23,7 +23,7 @@ fi
 if [ "$what" = test ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib, sys
-for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper", "igraph", "pyld", "owlready2"):
+for m in ("pyoxigraph", "rdflib", "pyshacl", "networkx", "pandas", "SPARQLWrapper", "igraph", "pyld", "owlready2", "opencc"):
     importlib.import_module(m)
 PY
   then

@@ -12,13 +12,16 @@
 //! [`pipeline`] ties the first stages together for `policekg build`; the CLI (`src/main.rs`) is a thin
 //! layer over this library.
 
+pub mod dedup;
 pub mod evaluate;
 pub mod export;
+pub mod facts;
 pub mod graph;
 pub mod model;
 pub mod ontology;
 pub mod pipeline;
 pub mod query;
+pub mod rollup;
 pub mod selection;
 pub mod serve;
 pub mod store;

@@ -6,6 +6,8 @@
 //! re-building a document replaces exactly its facts; the description of the shared entities it mentions
 //! goes into one entities graph (see [`Iris::entities_graph`]).
 
+use crate::dedup::Signature;
+use crate::facts::{normalise_decimal, OutcomeIdentity};
 use crate::vocab::{dcterms, org, pk, prov, qb, rdf, rdfs, skos, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use policekg_extract::{AgencyLevel, Article, Comparison, Direction, Evidence, Extraction};
@@ -74,6 +76,14 @@ impl Iris {
     pub fn entities_graph(&self) -> NamedNode {
         NamedNode::new_unchecked(format!("{}graph/entities", self.base))
     }
+    /// The named graph of re-post links (`pk:duplicateOf`), kept up to date by build and remove.
+    pub fn versions_graph(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}graph/versions", self.base))
+    }
+    /// The named graph of rollups (totals per agency, campaign, metric and unit), kept by build and remove.
+    pub fn rollups_graph(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}graph/rollups", self.base))
+    }
     pub fn crime_type(&self, label: &str) -> NamedNode {
         self.mint("crime", label)
     }
@@ -82,7 +92,7 @@ impl Iris {
         NamedNode::new_unchecked(format!("{}doc/{}/{kind}/{n}", self.base, iri_segment(doc_id)))
     }
     /// An agency or unit by canonical label: units end with a unit kind, agencies with 公安部/厅/局.
-    fn organisation(&self, label: &str, x: &Extraction) -> NamedNode {
+    pub(crate) fn organisation(&self, label: &str, x: &Extraction) -> NamedNode {
         if x.units.iter().any(|u| u.label == label) {
             self.unit(label)
         } else {
@@ -152,6 +162,18 @@ pub struct DocumentGraph {
     pub id: String,
     pub graph: NamedNode,
     pub quads: Vec<Quad>,
+    /// What fact identity and re-post detection need (see [`crate::facts`]).
+    pub identity: DocumentIdentity,
+    /// Quads to remove from the store when this document is written (links it stated before).
+    pub retract: Vec<Quad>,
+}
+
+/// What decides a document's facts and its re-posts: its date, text signature and outcomes.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentIdentity {
+    pub date: Option<String>,
+    pub signature: Option<Signature>,
+    pub outcomes: Vec<OutcomeIdentity>,
 }
 
 /// Builds the quads of one document from its article and extraction.
@@ -182,6 +204,14 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
     }
     g.add(&doc, pk::CONTENT_HASH, Literal::new_simple_literal(content_hash(article)));
     g.add(&doc, pk::EXTRACTOR_VERSION, Literal::new_simple_literal(extractor_version));
+    let signature = Signature::of_text(&article.simplified);
+    if let Some(sig) = &signature {
+        g.add(&doc, pk::MINHASH, Literal::new_simple_literal(sig.values_literal()));
+        for band in &sig.bands {
+            g.add(&doc, pk::LSH_BAND, Literal::new_simple_literal(band.to_literal()));
+        }
+    }
+    let mut identity = DocumentIdentity { date: article.date.clone(), signature, outcomes: Vec::new() };
 
     for p in &x.places {
         let place = iris.place(&p.label, p.adcode.as_deref());
@@ -288,6 +318,7 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
 
     for (i, o) in x.outcomes.iter().enumerate() {
         let node = iris.in_document(&article.id, "outcome", &(i + 1).to_string());
+        identity.outcomes.push(outcome_identity(iris, x, &node, o));
         let metric = metric_iri(&o.metric);
         g.add(&node, rdf::TYPE, pk::OUTCOME);
         g.add(&node, rdf::TYPE, qb::OBSERVATION);
@@ -319,24 +350,46 @@ pub fn document_graph(iris: &Iris, article: &Article, x: &Extraction, extractor_
             g.add(&node, pk::PERIOD_END, date_literal(d));
         }
         if let Some(d) = o.direction {
-            let d = match d {
-                Direction::Increase => "increase",
-                Direction::Decrease => "decrease",
-            };
-            g.add(&node, pk::DIRECTION, Literal::new_simple_literal(d));
+            g.add(&node, pk::DIRECTION, Literal::new_simple_literal(direction_code(d)));
         }
         if let Some(c) = o.comparison {
-            let c = match c {
-                Comparison::YearOverYear => "year-over-year",
-                Comparison::PeriodOverPeriod => "period-over-period",
-            };
-            g.add(&node, pk::COMPARISON, Literal::new_simple_literal(c));
+            g.add(&node, pk::COMPARISON, Literal::new_simple_literal(comparison_code(c)));
         }
         g.add(&node, prov::WAS_DERIVED_FROM, &doc);
         g.evidence(iris, &article.id, &node, std::slice::from_ref(&o.evidence));
     }
 
-    DocumentGraph { id: article.id.clone(), graph: doc, quads: g.quads }
+    DocumentGraph { id: article.id.clone(), graph: doc, quads: g.quads, identity, retract: Vec::new() }
+}
+
+fn outcome_identity(iris: &Iris, x: &Extraction, node: &NamedNode, o: &policekg_extract::Outcome) -> OutcomeIdentity {
+    OutcomeIdentity {
+        node: node.clone(),
+        metric: o.metric.clone(),
+        unit: o.unit.code().to_owned(),
+        value: normalise_decimal(&o.value),
+        agency: o.attributed_to.as_ref().map(|a| iris.organisation(a, x)),
+        campaign: o.campaign.as_ref().map(|c| iris.campaign(c)),
+        crime_type: o.crime_type.clone(),
+        direction: o.direction.map(direction_code),
+        comparison: o.comparison.map(comparison_code),
+        period_start: o.period_start.clone(),
+        period_end: o.period_end.clone(),
+    }
+}
+
+fn direction_code(d: Direction) -> &'static str {
+    match d {
+        Direction::Increase => "increase",
+        Direction::Decrease => "decrease",
+    }
+}
+
+fn comparison_code(c: Comparison) -> &'static str {
+    match c {
+        Comparison::YearOverYear => "year-over-year",
+        Comparison::PeriodOverPeriod => "period-over-period",
+    }
 }
 
 fn level_iri(level: AgencyLevel) -> NamedNodeRef<'static> {

@@ -13,6 +13,7 @@
 //! written; a bulk load gathering many batches keeps them in sorted files on disk, not in memory), whatever
 //! the corpus size: a JSONL stream of any length is built in constant memory.
 
+use crate::facts::{self, Linker};
 use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
 use crate::store::{KgStore, StoreError};
 use oxigraph::model::GraphName;
@@ -148,6 +149,7 @@ pub fn build(
 
     let mut writer =
         store.document_writer(GraphName::NamedNode(iris.entities_graph()), options.bulk, options.bulk_commit_docs);
+    let mut linker = Linker::new(store, iris)?;
     let mut summary = BuildSummary::default();
     let written = overlapped(
         batches(work, options.batch_size),
@@ -183,12 +185,17 @@ pub fn build(
             progress.batch_done(n, &summary);
             graphs
         },
-        |graphs: Vec<DocumentGraph>, w: &mut Written| {
+        |mut graphs: Vec<DocumentGraph>, w: &mut Written| {
             if graphs.is_empty() {
                 return Ok(());
             }
             let t = Instant::now();
+            // Links to facts and re-posts, made as the writer leaves the store (see crate::facts::Linker).
+            linker.link(&mut graphs)?;
             let committed = writer.write(graphs)?;
+            if committed.documents > 0 && writer.pending_documents() == 0 {
+                linker.flush()?;
+            }
             w.writing += t.elapsed();
             w.built += committed.documents;
             w.quads += committed.quads;
@@ -199,7 +206,7 @@ pub fn build(
     let (mut w, mut result) = written;
     if result.is_ok() {
         let t = Instant::now();
-        match writer.commit() {
+        match writer.commit().and_then(|last| linker.finish().map(|()| last)) {
             Ok(last) => {
                 w.built += last.documents;
                 w.quads += last.quads;
@@ -281,7 +288,9 @@ pub fn count_jsonl_lines(mut reader: impl std::io::BufRead) -> std::io::Result<u
 /// Extracts articles to quads without a store (the stateless `policekg extract` map step).
 pub fn extract_quads(iris: &Iris, article: &Article) -> DocumentGraph {
     let extraction = Extractor::builtin().extract(article);
-    document_graph(iris, article, &extraction, EXTRACTOR_VERSION)
+    let mut graph = document_graph(iris, article, &extraction, EXTRACTOR_VERSION);
+    facts::link_alone(iris, &mut graph);
+    graph
 }
 
 /// Groups a stream into batches of at most `size` (at least 1) items, pulling only one batch at a time.

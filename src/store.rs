@@ -128,10 +128,14 @@ fn remove_stale_bulk_files(dir: &Path) {
     }
 }
 
-/// Whether a named graph is a document's: not the ontology's, nor the shared entities graph
-/// (`Iris::entities_graph`, under any base).
+/// Whether a named graph is a document's: not the ontology's, nor a shared graph.
 fn is_document_graph(graph: &NamedOrBlankNode) -> bool {
-    !matches!(graph, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || n.as_str().ends_with("/graph/entities"))
+    !matches!(graph, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || is_derived_graph(n.as_str()))
+}
+
+/// The graphs every document shares: entities, re-post versions, rollups (`Iris::*_graph`, any base).
+fn is_derived_graph(iri: &str) -> bool {
+    ["/graph/entities", "/graph/versions", "/graph/rollups"].iter().any(|g| iri.ends_with(g))
 }
 
 /// What is recorded of a document already in the store.
@@ -203,7 +207,7 @@ impl KgStore {
         &self.store
     }
 
-    fn storage_error(&self, source: StorageError) -> StoreError {
+    pub(crate) fn storage_error(&self, source: StorageError) -> StoreError {
         StoreError::Storage { path: self.path.clone(), source }
     }
 
@@ -278,27 +282,12 @@ impl KgStore {
         let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
         for doc in docs {
             t.remove_named_graph(doc.graph.as_ref()).map_err(|e| self.storage_error(e))?;
+            for q in &doc.retract {
+                t.remove(q);
+            }
             t.extend(&doc.quads);
         }
         t.commit().map_err(|e| self.storage_error(e))
-    }
-
-    /// Removes documents by id, with exactly their facts (entities other documents mention stay, as
-    /// those documents' graphs state them too). Returns the ids that were not in the store.
-    pub fn remove_documents(&self, iris: &Iris, ids: &[String]) -> Result<Vec<String>, StoreError> {
-        let mut missing = Vec::new();
-        let mut t = self.store.start_transaction().map_err(|e| self.storage_error(e))?;
-        for id in ids {
-            let graph = iris.document(id);
-            let present = t.contains_named_graph(graph.as_ref()).map_err(|e| self.storage_error(e))?;
-            if present {
-                t.remove_named_graph(graph.as_ref()).map_err(|e| self.storage_error(e))?;
-            } else {
-                missing.push(id.clone());
-            }
-        }
-        t.commit().map_err(|e| self.storage_error(e))?;
-        Ok(missing)
     }
 
     /// Number of quads in the store.
@@ -426,6 +415,11 @@ impl DocumentWriter<'_> {
         Ok(committed)
     }
 
+    /// Documents waiting in the open bulk load (not yet visible in the store).
+    pub fn pending_documents(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Commits the open bulk load, if any.
     pub fn commit(&mut self) -> Result<Committed, StoreError> {
         let Some(loader) = self.loader.take() else { return Ok(Committed::default()) };
@@ -502,7 +496,7 @@ mod tests {
             .iter()
             .flat_map(|s| [Quad::new(n(s), n("p"), n("o"), shared()), Quad::new(n(s), n("p"), n("o"), own.clone())])
             .collect();
-        DocumentGraph { id: id.into(), graph: n(id), quads }
+        DocumentGraph { id: id.into(), graph: n(id), quads, identity: Default::default(), retract: Vec::new() }
     }
 
     fn subjects_in(kg: &KgStore, graph: &str) -> Vec<String> {

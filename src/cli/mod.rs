@@ -309,6 +309,7 @@ fn run(args: Args) -> Result<ExitCode> {
         }
         Command::Explain { inputs, json } => {
             let mut failed = false;
+            let mut versions = policekg::dedup::Repeats::default();
             with_output(None, |out| {
                 for article in ingest::read_inputs(&inputs) {
                     match article {
@@ -318,6 +319,9 @@ fn run(args: Args) -> Result<ExitCode> {
                                 writeln!(out, "{}", serde_json::to_string_pretty(&x)?)?;
                             } else {
                                 write!(out, "{}", policekg_extract::extract::explain(&article, &x))?;
+                                if let Some(line) = versions.add(&article) {
+                                    writeln!(out, "\n## Re-post\n  {line}")?;
+                                }
                             }
                         }
                         Err(e) => {
@@ -333,7 +337,7 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Remove { store, ids, base } => {
             let iris = Iris::new(&base)?;
             let kg = KgStore::open_existing(&store)?;
-            let missing = kg.remove_documents(&iris, &ids)?;
+            let missing = policekg::facts::remove_documents(&kg, &iris, &ids)?;
             for id in &missing {
                 eprintln!("policekg: no document {id:?} in {}", store.display());
             }
