@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing policekg needs on a fresh Debian machine, skipping what is there.
 #   scripts/deps.sh build   libclang (RocksDB's bindgen step) and a C++ compiler
-#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl and the Python test tools
+#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl, Chromium (the query page tests) and the
+#                           Python test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 
 apt_pkgs=(libclang-dev clang g++)
-[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip)
+[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
