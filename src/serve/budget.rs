@@ -42,10 +42,8 @@ pub fn check(sparql: &str) -> Result<(), BudgetError> {
         match b {
             b'#' => i = skip_until(bytes, i, b'\n'),
             b'"' | b'\'' => i = skip_string(bytes, i),
-            b'<' => match iri_end(bytes, i) {
-                Some(end) => i = end,
-                None => {} // the operator `<` or `<=`: not chainable
-            },
+            // An IRI is skipped; the operators `<` and `<=` are not chainable.
+            b'<' => i = iri_end(bytes, i).unwrap_or(i),
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
