@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing policekg needs on a fresh Debian machine, skipping what is there.
 #   scripts/deps.sh build   libclang (RocksDB's bindgen step) and a C++ compiler
-#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl, node, the Python test tools and the npm
-#                           package cytoscape (into target/test-tools, where tests/graph.rs looks for it)
+#   scripts/deps.sh test    the above, plus Graphviz, a CJK font, curl, Chromium (the query page tests), node
+#                           (when none is on PATH), the Python test tools and the npm package cytoscape (into
+#                           target/test-tools, where tests/graph.rs looks for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 
 apt_pkgs=(libclang-dev clang g++)
-[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip nodejs npm)
+[ "$what" = test ] && apt_pkgs+=(graphviz fonts-noto-cjk curl python3-pip chromium)
+[ "$what" = test ] && ! command -v node >/dev/null && apt_pkgs+=(nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

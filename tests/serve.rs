@@ -2,12 +2,13 @@
 //! and the handler in-process for what needs a special configuration (timeout, limits, --writable).
 
 mod common;
+mod endpoint;
 use common::*;
+use endpoint::*;
 use policekg::serve::{handle, Config, Request, Server};
 use policekg::store::KgStore;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const HZ: &str = "https://w3id.org/policekg/id/agency/杭州市公安局";
@@ -18,69 +19,6 @@ fn store() -> (tempfile::TempDir, PathBuf) {
     let store = dir.path().join("store");
     ok(&["build", s(&articles()), "--store", s(&store), "--quiet"]);
     (dir, store)
-}
-
-/// A `policekg serve` child on a free loopback port; stopped with SIGINT (as Ctrl-C) or killed on drop.
-struct Endpoint {
-    child: Child,
-    url: String,
-}
-
-impl Endpoint {
-    fn start(store: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_policekg"))
-            .args(["serve", "--store", s(store), "--bind", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("policekg serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("the first line names the address: {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
-        Endpoint { child, url }
-    }
-
-    /// Sends SIGINT, as Ctrl-C does, and waits for the exit.
-    fn interrupt(mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn require_curl() {
-    let found = Command::new("curl").arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(found, "curl is missing: run scripts/test.sh (it installs curl)");
-}
-
-/// Runs curl; returns (HTTP status, headers, body).
-fn curl(args: &[&str]) -> (u16, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let headers = dir.path().join("headers");
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "120", "-D", s(&headers), "-o", "-", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    assert!(out.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap();
-    (code.trim().parse().unwrap(), std::fs::read_to_string(headers).unwrap(), body.to_owned())
 }
 
 #[test]

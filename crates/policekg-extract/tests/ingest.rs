@@ -456,3 +456,50 @@ fn errors_name_the_file_for_every_kind() {
         }
     }
 }
+
+/// A fresh folder under the system's temporary folder (the crate has no tempfile dependency).
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("policekg-ingest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+#[cfg(unix)]
+fn a_fifo_named_like_an_article_is_reported_not_opened() {
+    let dir = scratch("fifo");
+    std::fs::write(dir.join("a.txt"), "荆门市公安局通报。").unwrap();
+    let fifo = dir.join("pipe.txt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo (coreutils) runs");
+    assert!(made.success());
+    // Opening the FIFO would block for ever: collecting must not open it, in a folder or named.
+    let got = collect_inputs(&[dir.clone(), fifo.clone()]);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().any(|r| r.as_ref().is_ok_and(|(p, _)| p.ends_with("a.txt"))));
+    let errors: Vec<String> = got.iter().filter_map(|r| r.as_ref().err()).map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|e| e.contains("pipe.txt") && e.contains("FIFO")), "{errors:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn two_files_with_one_document_id_are_an_error_naming_both() {
+    let dir = scratch("same-id");
+    std::fs::create_dir(dir.join("later")).unwrap();
+    for name in ["a.md", "a.txt", "b.txt", "later/b.html"] {
+        std::fs::write(dir.join(name), "杭州市公安局通报。").unwrap();
+    }
+    let got = collect_inputs(&[dir.clone()]);
+    let ok: Vec<String> = got
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into())
+        .collect();
+    assert_eq!(ok, ["a.md", "b.txt"], "the first of each id is read");
+    let errors: Vec<String> = got.iter().filter_map(|r| r.as_ref().err()).map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("a.txt") && errors[0].contains("a.md") && errors[0].contains("\"a\""), "{errors:?}");
+    assert!(errors[1].contains("b.html") && errors[1].contains("b.txt"), "{errors:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -119,8 +119,66 @@ pub(crate) fn display(path: &Path) -> String {
 /// Every input file under `inputs` (folders walked recursively, sorted, unknown extensions skipped).
 ///
 /// `-` is passed through as `("-", InputKind::Jsonl)`: [`read_file`] reads it from stdin. A file named
-/// explicitly with an unknown extension, or a path that does not exist, is an error naming it.
+/// explicitly with an unknown extension, or a path that does not exist, is an error naming it. Only
+/// regular files are read: a FIFO, socket or device (which could block a build forever) is an error
+/// naming it, as is a second file that would get the same document id as an earlier one (`a.txt` and
+/// `a.md`): it names both, and the second is not read.
 pub fn collect_inputs(inputs: &[PathBuf]) -> Vec<Result<(PathBuf, InputKind), IngestError>> {
+    let mut out = collect_paths(inputs);
+    refuse_same_ids(&mut out);
+    out
+}
+
+/// The document id a (non-JSONL) file gets: its name without the extension.
+pub fn document_id(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| display(path))
+}
+
+/// Turns every file whose document id an earlier file already has into an error naming both.
+fn refuse_same_ids(inputs: &mut [Result<(PathBuf, InputKind), IngestError>]) {
+    let mut first: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
+    for input in inputs.iter_mut() {
+        let Ok((path, kind)) = input else { continue };
+        if *kind == InputKind::Jsonl {
+            continue; // a JSONL file's ids are on its lines
+        }
+        let id = document_id(path);
+        match first.get(&id) {
+            Some(earlier) => {
+                let reason = format!(
+                    "would get the same document id {id:?} as {}: rename one of them (this one is not read)",
+                    display(earlier)
+                );
+                *input = Err(IngestError::invalid(&display(path), reason));
+            }
+            None => {
+                first.insert(id, path.clone());
+            }
+        }
+    }
+}
+
+/// Why a path that is neither a folder nor a regular file is not read.
+fn not_regular(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "is a FIFO (named pipe), not a regular file: not read";
+        }
+        if t.is_socket() {
+            return "is a socket, not a regular file: not read";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "is a device, not a regular file: not read";
+        }
+    }
+    let _ = meta;
+    "is not a regular file: not read"
+}
+
+fn collect_paths(inputs: &[PathBuf]) -> Vec<Result<(PathBuf, InputKind), IngestError>> {
     let mut out = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" {
@@ -151,6 +209,8 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Vec<Result<(PathBuf, InputKind), In
             });
             out.extend(errors);
             out.extend(files);
+        } else if !meta.is_file() {
+            out.push(Err(IngestError::invalid(&display(input), not_regular(&meta))));
         } else {
             match InputKind::from_path(input) {
                 Some(kind) => out.push(Ok((input.clone(), kind))),
@@ -205,9 +265,13 @@ fn walk(
         }
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, out, visited, depth + 1),
-            Ok(_) => {
+            Ok(m) => {
                 if let Some(kind) = InputKind::from_path(&path) {
-                    out.push(Ok((path, kind)));
+                    out.push(if m.is_file() {
+                        Ok((path, kind))
+                    } else {
+                        Err(IngestError::invalid(&display(&path), not_regular(&m)))
+                    });
                 }
             }
             Err(e) => {
@@ -254,7 +318,7 @@ pub fn read_file(path: &Path, kind: InputKind) -> Box<dyn Iterator<Item = Result
             Err(e) => Box::new(std::iter::once(Err(IngestError::io(&origin, e)))),
         };
     }
-    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| origin.clone());
+    let id = document_id(path);
     let result = read_bytes(path, &origin).and_then(|bytes| parse_document(&id, &origin, kind, &bytes));
     Box::new(std::iter::once(result))
 }
