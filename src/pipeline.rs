@@ -398,7 +398,7 @@ mod tests {
             },
             |n: usize, total: &mut usize| {
                 *total += n;
-                if *total % (batch * 97) == 0 {
+                if (*total).is_multiple_of(batch * 97) {
                     std::thread::yield_now(); // a slow writer now and then
                 }
                 consumed.fetch_add(1, Ordering::SeqCst);

@@ -124,7 +124,7 @@ impl Selection {
                 };
                 let issued = issued.unwrap_or_default();
                 let in_range =
-                    from.as_ref().map_or(true, |lo| issued >= *lo) && to.as_ref().map_or(true, |hi| issued <= *hi);
+                    from.as_ref().is_none_or(|lo| issued >= *lo) && to.as_ref().is_none_or(|hi| issued <= *hi);
                 let dated_ok = (from.is_none() && to.is_none()) || (!issued.is_empty() && in_range);
                 if (ids.is_empty() || ids.contains(id.as_str())) && dated_ok {
                     docs.insert(doc);

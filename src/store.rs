@@ -308,7 +308,7 @@ impl KgStore {
                 graphs.push(g);
             }
         }
-        graphs.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+        graphs.sort_by_key(|a| a.to_string());
         Ok(graphs)
     }
 

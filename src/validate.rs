@@ -223,7 +223,7 @@ pub fn compile(shapes_ttl: &str, classes: &ClassHierarchy) -> Result<Vec<Constra
                 for target in &targets {
                     let (component, sparql) =
                         property_constraint(local, &path, t.object, &target.pattern(classes), classes, list)
-                            .map_err(|e| unsupported(e))?;
+                            .map_err(&unsupported)?;
                     constraints.push(Constraint {
                         shape: name.clone(),
                         path: Some(path.clone()),

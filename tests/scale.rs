@@ -240,7 +240,7 @@ fn a_build_killed_at_random_points_leaves_whole_documents_and_can_be_completed()
 
     let kill_points = std::env::var("POLICEKG_KILL_POINTS").ok().and_then(|v| v.parse().ok()).unwrap_or(24usize);
     let per_store = 2;
-    let mut rng = SplitMix(0x5EED_0F_C0FFEE);
+    let mut rng = SplitMix(0x5EED_0FC0_FFEE);
     let (mut tried, mut killed_mid_build, mut partial_stores) = (0, 0, 0);
     let mut store_no = 0;
     while tried < kill_points {

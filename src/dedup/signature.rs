@@ -107,7 +107,7 @@ fn seeds() -> &'static [u64; HASHES] {
     static SEEDS: OnceLock<[u64; HASHES]> = OnceLock::new();
     SEEDS.get_or_init(|| {
         let mut s = [0u64; HASHES];
-        let mut state = 0x5EED_0F_9011_CE0Bu64;
+        let mut state = 0x005E_ED0F_9011_CE0B_u64;
         for v in &mut s {
             state = state.wrapping_add(1);
             *v = mix(state);

@@ -235,7 +235,7 @@ fn score_operations(
                 continue;
             }
             let rank = 2 * u8::from(op.dates.contains(&go.date)) + u8::from(!go.optional);
-            if hit.map_or(true, |(_, best)| rank > best) {
+            if hit.is_none_or(|(_, best)| rank > best) {
                 hit = Some((i, rank));
             }
         }

@@ -106,7 +106,7 @@ pub fn documents_in_scope(store: &KgStore, scope: &Scope, _iris: &Iris) -> Resul
     }
     let keep = |g: &NamedNode| {
         let g = g.as_str();
-        resolved.documents.as_ref().map_or(true, |d| d.contains(g))
+        resolved.documents.as_ref().is_none_or(|d| d.contains(g))
             && (resolved.campaigns.is_none() || campaign_docs.contains(g))
             && (resolved.agencies.is_none() || agency_docs.contains(g))
             && (prefix.is_none() || province_docs.contains(g))

@@ -165,11 +165,11 @@ impl Scope {
     }
 
     pub(super) fn doc_ok(&self, doc: &str) -> bool {
-        self.docs.as_ref().map_or(true, |d| d.contains(doc))
+        self.docs.as_ref().is_none_or(|d| d.contains(doc))
     }
 
     pub(super) fn campaign_ok(&self, c: &str) -> bool {
-        self.campaigns.as_ref().map_or(true, |s| s.contains(c))
+        self.campaigns.as_ref().is_none_or(|s| s.contains(c))
     }
 
     /// The organisation passes the agency-subtree and province filters.

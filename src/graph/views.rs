@@ -87,8 +87,8 @@ pub(super) fn hierarchy(store: &KgStore, cat: &Catalogue, scope: &Scope, b: &mut
         .keys()
         .filter(|o| cat.is_org(o))
         .filter(|o| scope.org_ok(cat, o))
-        .filter(|o| involved.as_ref().map_or(true, |s| s.contains(*o)))
-        .filter(|o| in_range.as_ref().map_or(true, |s| s.contains(*o)))
+        .filter(|o| involved.as_ref().is_none_or(|s| s.contains(*o)))
+        .filter(|o| in_range.as_ref().is_none_or(|s| s.contains(*o)))
         .cloned()
         .collect();
     // Parents stay, so every kept organisation hangs in its tree (within the agency and province filters).
@@ -118,7 +118,7 @@ pub(super) fn campaigns(store: &KgStore, cat: &Catalogue, scope: &Scope, b: &mut
         .kinds
         .iter()
         .filter(|(c, k)| **k == NodeKind::Campaign && scope.campaign_ok(c))
-        .filter(|(c, _)| in_range.as_ref().map_or(true, |s| s.contains(*c)))
+        .filter(|(c, _)| in_range.as_ref().is_none_or(|s| s.contains(*c)))
         .map(|(c, _)| c.clone())
         .collect();
     let mut linked: HashSet<String> = HashSet::new();

@@ -113,7 +113,7 @@ pub fn negotiate<T: Clone>(accept: Option<&str>, offers: &[(&str, T)]) -> Option
             .max_by_key(|(spec, _)| *spec)
             .map(|(_, q)| q);
         if let Some(q) = q.filter(|q| *q > 0.0) {
-            if best.map_or(true, |(bq, _)| q > bq) {
+            if best.is_none_or(|(bq, _)| q > bq) {
                 best = Some((q, i));
             }
         }

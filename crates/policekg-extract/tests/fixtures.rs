@@ -12,7 +12,7 @@ fn fixtures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().map_or(false, |e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     v.sort();
     v
@@ -162,10 +162,8 @@ fn check(name: &str, a: &Article, x: &Extraction, want: &Value, errs: &mut Vec<S
             ));
         }
     }
-    if want["evidence_script"] == "traditional" {
-        if !x.outcomes.iter().all(|o| a.body.contains(&o.evidence.text)) {
-            errs.push(format!("{name}: evidence must be cut from the Traditional body"));
-        }
+    if want["evidence_script"] == "traditional" && !x.outcomes.iter().all(|o| a.body.contains(&o.evidence.text)) {
+        errs.push(format!("{name}: evidence must be cut from the Traditional body"));
     }
 }
 

@@ -490,7 +490,7 @@ fn two_files_with_one_document_id_are_an_error_naming_both() {
     for name in ["a.md", "a.txt", "b.txt", "later/b.html"] {
         std::fs::write(dir.join(name), "杭州市公安局通报。").unwrap();
     }
-    let got = collect_inputs(&[dir.clone()]);
+    let got = collect_inputs(std::slice::from_ref(&dir));
     let ok: Vec<String> = got
         .iter()
         .filter_map(|r| r.as_ref().ok())

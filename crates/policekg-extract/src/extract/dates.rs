@@ -81,7 +81,7 @@ pub fn infer_year(chars: &[char]) -> Option<i32> {
     while i + 4 <= chars.len() {
         if (i == 0 || !is_digit(chars[i - 1]))
             && (0..4).all(|k| is_digit(chars[i + k]))
-            && chars.get(i + 4).map_or(true, |c| !is_digit(*c))
+            && chars.get(i + 4).is_none_or(|c| !is_digit(*c))
         {
             let y: i32 = chars[i..i + 4].iter().fold(0i32, |a, c| a * 10 + digit_value(*c).unwrap_or(0) as i32);
             let after = chars.get(i + 4).copied();

@@ -357,7 +357,7 @@ impl Lexicon {
         for (w, t) in &self.crime_types {
             if let Some(p) = text.find(w.as_str()) {
                 let l = w.chars().count();
-                if best.map_or(true, |(bl, bp, _)| l > bl || (l == bl && p < bp)) {
+                if best.is_none_or(|(bl, bp, _)| l > bl || (l == bl && p < bp)) {
                     best = Some((l, p, t));
                 }
             }

@@ -35,7 +35,7 @@ impl Dec {
     }
 
     fn normalize(mut self) -> Dec {
-        while self.scale > 0 && self.mantissa % 10 == 0 {
+        while self.scale > 0 && self.mantissa.is_multiple_of(10) {
             self.mantissa /= 10;
             self.scale -= 1;
         }

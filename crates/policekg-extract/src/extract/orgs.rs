@@ -316,9 +316,9 @@ fn context(g: &Gazetteer, chars: &[char], title: &[char]) -> (Option<usize>, Opt
     // The article's county: named in the title, or named as often as its city.
     let county = best(&county).filter(|c| {
         let n = county[c].0;
-        county_in_title.contains(c) || city.map_or(true, |ci| n >= pref.get(&ci).map_or(0, |x| x.0))
+        county_in_title.contains(c) || city.is_none_or(|ci| n >= pref.get(&ci).map_or(0, |x| x.0))
     });
-    let county = county.filter(|c| city.map_or(true, |ci| g.within(*c, ci)));
+    let county = county.filter(|c| city.is_none_or(|ci| g.within(*c, ci)));
     (city, province, county)
 }
 
@@ -862,7 +862,7 @@ fn find_units(g: &Gazetteer, lex: &Lexicon, text: &Text, o: &mut Orgs) {
                 .units
                 .iter()
                 .rev()
-                .find(|u| u.name.ends_with(kind) && parent.as_ref().map_or(true, |p| u.parent.as_ref() == Some(p)))
+                .find(|u| u.name.ends_with(kind) && parent.as_ref().is_none_or(|p| u.parent.as_ref() == Some(p)))
                 .map(|u| u.label.clone());
             if let Some(label) = prev {
                 o.mentions.push(OrgMention { start: i, end: kend, label: label.clone(), is_unit: true, rank: 0 });
@@ -967,7 +967,7 @@ fn rename_unit(o: &mut Orgs, old: &str, new: &str, parent: &str) {
 /// its kind (“3·18”专案组); other names are their own.
 fn case_task_force_name(name: &str, kind: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
-    if chars.first().map_or(true, |c| !super::text::is_open_quote(*c)) {
+    if chars.first().is_none_or(|c| !super::text::is_open_quote(*c)) {
         return name.to_string();
     }
     let Some(close) = chars.iter().position(|c| super::text::is_close_quote(*c)) else { return name.to_string() };
@@ -1227,6 +1227,6 @@ mod tests {
     fn agencies_named_only_in_page_furniture_are_not_mentioned() {
         let o = orgs("", "今年以来，太原市公安局共破获刑事案件900起。\n相关阅读\n大同警方破获案件120起\n");
         assert!(o.agency("太原市公安局").unwrap().mentioned);
-        assert!(o.agency("大同市公安局").map_or(true, |a| !a.mentioned));
+        assert!(o.agency("大同市公安局").is_none_or(|a| !a.mentioned));
     }
 }

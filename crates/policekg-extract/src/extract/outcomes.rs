@@ -530,7 +530,7 @@ fn governing_verb(ctx: &Ctx, a: &Around, state: &ListState) -> Option<Governing>
     }
     // A verb after it governs it only when no other figure of the clause comes after that verb
     // (将5人抓获; not 1188名逃犯中已到案1093名).
-    if a.next_in_clause.map_or(true, |n| a.post_end < n) {
+    if a.next_in_clause.is_none_or(|n| a.post_end < n) {
         if let Some(v) = a.post.iter().find(|c| is_verb(c.tag)) {
             return Some(Governing { verb: *v, verbs: vec![v.tag], noun_from: a.prev_end });
         }
