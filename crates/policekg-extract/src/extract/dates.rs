@@ -3,7 +3,7 @@
 //! after the date before it; `今年9月` is 2022-09; `1至2月` is 2022-01-01 .. 2022-02-28.
 
 use super::numbers::{digit_value, is_digit, parse_cn_small};
-use super::text::at;
+use super::text::{at, past_blanks};
 
 /// A calendar date known to the year, month or day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -127,19 +127,6 @@ fn read_int(chars: &[char], pos: usize, max_len: usize) -> Option<(u32, usize)> 
         }
     }
     None
-}
-
-/// Past the blanks at `pos` when a char `wanted` follows them (a typeset date: 7 月 13 日); `pos` otherwise.
-fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
-    let mut j = pos;
-    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
-        j += 1;
-    }
-    if j > pos && j < chars.len() && wanted(chars[j]) {
-        j
-    } else {
-        pos
-    }
 }
 
 /// Resolves a month (and day) without a year against the reference: a month after the reference month is

@@ -4,6 +4,8 @@
 //!
 //! Values are exact decimals (no floating point): `1.48万` is `14800`, not `14800.000000000002`.
 
+use super::text::past_blanks;
+
 /// An exact non-negative decimal: `mantissa / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dec {
@@ -281,20 +283,6 @@ pub fn parse_number(chars: &[char], pos: usize) -> Option<Number> {
         approximate |= take_approx(chars, &mut j);
     }
     Some(Number { start: pos, end: j, digits_start, value, approximate, chinese })
-}
-
-/// Past the blanks at `pos` when what follows them is a char `wanted` (890 余万元, 108 万余元: a typeset
-/// number keeps its 余 and 万); `pos` itself otherwise.
-fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
-    let mut j = pos;
-    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
-        j += 1;
-    }
-    if j > pos && j < chars.len() && wanted(chars[j]) {
-        j
-    } else {
-        pos
-    }
 }
 
 /// Approximate markers written after the classifier: 100人以上, 50起左右.

@@ -227,6 +227,20 @@ pub fn find_all(chars: &[char], from: usize, to: usize, word: &str) -> Vec<usize
     out
 }
 
+/// Past the blanks (at most two) at `pos` when what follows them is a char `wanted`; `pos` itself otherwise.
+/// Typeset numbers and dates put spaces inside (890 余万元, 7 月 13 日), and the number or date reads on.
+pub fn past_blanks(chars: &[char], pos: usize, wanted: impl Fn(char) -> bool) -> usize {
+    let mut j = pos;
+    while j < chars.len() && j < pos + 2 && chars[j] == ' ' {
+        j += 1;
+    }
+    if j > pos && j < chars.len() && wanted(chars[j]) {
+        j
+    } else {
+        pos
+    }
+}
+
 /// Chinese characters (CJK unified ideographs) and the marks that can sit inside a name.
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
