@@ -61,6 +61,8 @@ pub fn rows<'a>(
     Ok(out)
 }
 
+/// The tags of metric_cues.tsv. The first 22 are verbs (an action that governs a figure: 破获, 抓获 ...);
+/// the rest are nouns, markers and filters, read around a figure.
 pub const CUE_TAGS: &[&str] = &[
     "solve",
     "report",
@@ -81,6 +83,9 @@ pub const CUE_TAGS: &[&str] = &[
     "rectify",
     "rescue",
     "prevent",
+    "pursue",
+    "investigate",
+    "impound",
     "rise",
     "fall",
     "yoy",
@@ -99,15 +104,15 @@ pub const CUE_TAGS: &[&str] = &[
     "skip",
     "time",
     "plain",
-    "pursue",
     "nonpolice",
-    "investigate",
-    "impound",
     "traffic",
     "accident",
     "subset",
     "addict",
 ];
+
+/// The verb tags of [`CUE_TAGS`] (its first 22): kept in one list so a new verb is one row.
+pub const VERB_TAGS: &[&str] = CUE_TAGS.split_at(22).0;
 pub const UNIT_TAGS: &[&str] = &["named", "bare"];
 pub const REF_TAGS: &[&str] = &[
     "national",

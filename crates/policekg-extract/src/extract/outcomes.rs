@@ -5,7 +5,7 @@
 
 use super::campaigns::Campaigns;
 use super::dates::{counting_period, Period, RefDate};
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, VERB_TAGS};
 use super::numbers::{approx_suffix, is_cn_numeral, is_digit, numeral_starts, parse_number};
 use super::orgs::Orgs;
 use super::text::{at, ends_at, Text};
@@ -37,33 +37,8 @@ pub struct Cue {
     pub tag: &'static str,
 }
 
-const VERBS: &[&str] = &[
-    "solve",
-    "report",
-    "arrest",
-    "detain",
-    "punish",
-    "dismantle",
-    "seize",
-    "involve",
-    "intercept",
-    "stop",
-    "freeze",
-    "recover",
-    "control",
-    "warn",
-    "dissuade",
-    "resolve",
-    "rectify",
-    "rescue",
-    "prevent",
-    "pursue",
-    "investigate",
-    "impound",
-];
-
 fn is_verb(t: &str) -> bool {
-    VERBS.contains(&t)
+    VERB_TAGS.contains(&t)
 }
 
 pub fn cues_in(lex: &Lexicon, chars: &[char], s: usize, e: usize) -> Vec<Cue> {
@@ -1015,7 +990,7 @@ mod tests {
         ];
         let mut metrics = vec!["rate", "rate_change"];
         for unit in units {
-            for verb in VERBS.iter().map(|v| Some(*v)).chain([None]) {
+            for verb in VERB_TAGS.iter().map(|v| Some(*v)).chain([None]) {
                 for noun in crate::extract::lexicon::CUE_TAGS {
                     metrics.extend(decide(unit, verb, &[], &[noun]));
                     metrics.extend(decide(unit, verb, &[verb.unwrap_or("")], &[noun]));
