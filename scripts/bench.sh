@@ -50,7 +50,7 @@ for N in "${SIZES[@]}"; do
   quads=$(sed -E 's/.* ([0-9]+) quads written.*/\1/' <<< "$summary")
   extract_s=$(sed -nE 's/.*extracting ([0-9.]+)s.*/\1/p' <<< "$summary")
   write_s=$(sed -nE 's/.*writing ([0-9.]+)s.*/\1/p' <<< "$summary")
-  compact_s=$(sed -nE 's/.*compacting ([0-9.]+)s.*/\1/p' <<< "$summary")
+  compact_s=$(sed -nE 's/.*compacting (and views )?([0-9.]+)s.*/\2/p' <<< "$summary")
   store_mb=$(du -sm "$store" | cut -f1)
   echo -e "$N\tbuild\t${build_s}s\tpeak RSS ${build_rss} MB\tstore ${store_mb} MB\t$summary" >> "$BENCH_DIR/builds.log"
 

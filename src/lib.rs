@@ -26,6 +26,7 @@ pub mod selection;
 pub mod serve;
 pub mod store;
 pub mod validate;
+pub mod views;
 pub mod vocab;
 
 pub use policekg_extract as extract;

@@ -15,7 +15,8 @@
 
 use crate::facts::{self, Linker};
 use crate::model::{content_hash, document_graph, DocumentGraph, Iris};
-use crate::store::{KgStore, StoreError};
+use crate::store::{Committed, DocumentWriter, KgStore, StoreError};
+use crate::views;
 use oxigraph::model::GraphName;
 use policekg_extract::ingest::{self, Article, IngestError, InputKind};
 use policekg_extract::{extract::EXTRACTOR_VERSION, Extractor};
@@ -204,27 +205,51 @@ pub fn build(
     );
     // Whatever the writer committed before a failure stays; the summary counts it either way.
     let (mut w, mut result) = written;
+    let mut views = None;
     if result.is_ok() {
         let t = Instant::now();
-        match writer.commit().and_then(|last| linker.finish().map(|()| last)) {
-            Ok(last) => {
+        match finish_writing(&mut writer, linker) {
+            Ok((last, pending)) => {
                 w.built += last.documents;
                 w.quads += last.quads;
+                views = Some(pending);
             }
             Err(e) => result = Err(e),
         }
         w.writing += t.elapsed();
     }
-    if result.is_ok() && options.compact && w.built > 0 {
+    if let (Ok(()), Some(pending)) = (&result, views) {
+        let compact = options.compact && w.built > 0;
         let t = Instant::now();
-        result = store.compact();
+        // The views' lookups run beside the compaction: one waits on the store, the other mostly on the disk.
+        let (compacted, refreshed) = std::thread::scope(|s| {
+            let compaction = s.spawn(|| if compact { store.compact() } else { Ok(()) });
+            let refreshed = pending.run(store, iris);
+            (compaction.join().unwrap_or_else(|_| Err(StoreError::Panicked("compaction"))), refreshed)
+        });
         summary.compacting = t.elapsed();
+        result = compacted.and(refreshed);
     }
     summary.built = w.built;
     summary.quads_written = w.quads;
     summary.writing = w.writing;
     summary.elapsed = started.elapsed();
     result.map(|()| summary)
+}
+
+/// Commits what the writer holds, the first rollups of a fresh store in its last bulk load, and ends the
+/// linker's work; returns the last commit and the views' refresh.
+fn finish_writing(
+    writer: &mut DocumentWriter<'_>,
+    mut linker: Linker<'_>,
+) -> Result<(Committed, views::Pending), StoreError> {
+    if let Some(rollups) = linker.first_rollups()? {
+        if let Some(unloaded) = writer.load_with_documents(rollups)? {
+            linker.apply_rollups(unloaded)?;
+        }
+    }
+    let last = writer.commit()?;
+    Ok((last, linker.finish()?))
 }
 
 /// What the writer stage has committed.

@@ -4,7 +4,7 @@
 use crate::store::KgStore;
 use crate::vocab::PREFIXES;
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::Term;
+use oxigraph::model::{Term, Variable};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use std::io::Write;
@@ -57,6 +57,8 @@ pub enum QueryError {
     NotSelect,
     #[error("cannot write the results: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// The contract's prefixes as SPARQL `PREFIX` lines, for queries that do not declare their own.
@@ -94,25 +96,11 @@ pub fn run(store: &KgStore, sparql: &str, format: OutputFormat, out: &mut dyn Wr
         }
         QueryResults::Solutions(solutions) => {
             let variables = solutions.variables().to_vec();
-            if format == OutputFormat::Table {
-                let mut rows = Vec::new();
-                for s in solutions {
-                    let s = s.map_err(eval)?;
-                    rows.push(variables.iter().map(|v| s.get(v).map(compact).unwrap_or_default()).collect::<Vec<_>>());
-                }
-                let header: Vec<String> = variables.iter().map(|v| v.as_str().to_owned()).collect();
-                write_table(out, &header, &rows)?;
-                return Ok(rows.len());
-            }
-            let mut w = QueryResultsSerializer::from_format(results_format(format))
-                .serialize_solutions_to_writer(&mut *out, variables)?;
-            let mut n = 0;
-            for s in solutions {
-                w.serialize(&s.map_err(eval)?)?;
-                n += 1;
-            }
-            w.finish()?;
-            Ok(n)
+            let rows = solutions.map(|s| {
+                let s = s.map_err(eval)?;
+                Ok(variables.iter().map(|v| s.get(v).cloned()).collect())
+            });
+            write_rows(&variables, rows, format, out)
         }
         QueryResults::Graph(triples) => {
             let mut ser = RdfSerializer::from_format(RdfFormat::Turtle);
@@ -129,6 +117,35 @@ pub fn run(store: &KgStore, sparql: &str, format: OutputFormat, out: &mut dyn Wr
             Ok(n)
         }
     }
+}
+
+/// Writes rows of a SELECT answer (a term per variable, `None` where unbound) in `format`; returns how
+/// many rows were written. Rows are streamed, except for the table, whose column widths need them all.
+pub fn write_rows(
+    variables: &[Variable],
+    rows: impl Iterator<Item = Result<Vec<Option<Term>>, QueryError>>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<usize, QueryError> {
+    if format == OutputFormat::Table {
+        let mut table = Vec::new();
+        for row in rows {
+            table.push(row?.iter().map(|t| t.as_ref().map(compact).unwrap_or_default()).collect::<Vec<_>>());
+        }
+        let header: Vec<String> = variables.iter().map(|v| v.as_str().to_owned()).collect();
+        write_table(out, &header, &table)?;
+        return Ok(table.len());
+    }
+    let mut w = QueryResultsSerializer::from_format(results_format(format))
+        .serialize_solutions_to_writer(&mut *out, variables.to_vec())?;
+    let mut n = 0;
+    for row in rows {
+        let row = row?;
+        w.serialize(variables.iter().zip(&row).filter_map(|(v, t)| Some((v.as_ref(), t.as_ref()?.as_ref()))))?;
+        n += 1;
+    }
+    w.finish()?;
+    Ok(n)
 }
 
 /// The rows of a SELECT query, each cell as a term (None where the variable is unbound), in the order of

@@ -47,6 +47,14 @@ pub enum StoreError {
     },
     #[error("store {path}: cannot load the ontology: {reason}")]
     Ontology { path: PathBuf, reason: String },
+    #[error("the {0} stopped unexpectedly (a bug: please report it)")]
+    Panicked(&'static str),
+    #[error("view {path}: {source}")]
+    Views {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A policekg knowledge graph on disk.
@@ -200,6 +208,11 @@ impl KgStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the store is a directory on disk (not in memory).
+    pub fn is_on_disk(&self) -> bool {
+        self.path.is_dir()
     }
 
     /// The Oxigraph store, for querying and dumping.
@@ -413,6 +426,15 @@ impl DocumentWriter<'_> {
             committed += self.commit()?;
         }
         Ok(committed)
+    }
+
+    /// Adds quads that are not a document's (a build's first rollups) to the open bulk load, to be committed
+    /// with it; gives them back when no load is open.
+    pub fn load_with_documents(&mut self, quads: Vec<Quad>) -> Result<Option<Vec<Quad>>, StoreError> {
+        let Some(loader) = self.loader.as_mut() else { return Ok(Some(quads)) };
+        self.pending_quads += quads.len();
+        loader.load_quads(quads).map_err(|e| self.kg.storage_error(e))?;
+        Ok(None)
     }
 
     /// Documents waiting in the open bulk load (not yet visible in the store).

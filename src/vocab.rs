@@ -56,7 +56,7 @@ vocabulary!(
     FACT = "Fact", FACT_PROP = "fact", DUPLICATE_OF = "duplicateOf", MINHASH = "minhash", LSH_BAND = "lshBand",
     ROLLUP = "Rollup", ROLLUP_AGENCY = "rollupAgency", ROLLUP_CAMPAIGN = "rollupCampaign",
     ROLLUP_METRIC = "rollupMetric", ROLLUP_UNIT = "rollupUnit", TOTAL = "total", FACT_COUNT = "factCount",
-    DOCUMENT_COUNT = "documentCount", ROLLUPS_STALE = "rollupsStale",
+    DOCUMENT_COUNT = "documentCount", ROLLUPS_STALE = "rollupsStale", VIEWS_STAMP = "viewsStamp",
 });
 
 vocabulary!(

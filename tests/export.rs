@@ -95,20 +95,6 @@ print("ok", len(ref))
     assert!(out.status.success(), "rdflib: {}{}", stdout(&out), stderr(&out));
 }
 
-/// `n` generated articles (`scripts/gen_corpus.py`) as a JSONL file in `dir`.
-fn generated_corpus(dir: &std::path::Path, n: usize, seed: u64) -> std::path::PathBuf {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen_corpus.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args([n.to_string(), "--seed".into(), seed.to_string()])
-        .output()
-        .expect("python3 runs scripts/gen_corpus.py");
-    assert!(out.status.success(), "gen_corpus.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    let path = dir.join("corpus.jsonl");
-    std::fs::write(&path, &out.stdout).unwrap();
-    path
-}
-
 /// Seconds `policekg export` takes with `args`, writing to a file (the best of two runs, so that one
 /// hiccup of a shared machine does not decide).
 fn export_seconds(store: &std::path::Path, args: &[&str], out: &std::path::Path) -> f64 {

@@ -21,20 +21,6 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_policekg")
 }
 
-/// `n` generated articles (JSONL lines) with `seed`.
-fn generate(n: usize, seed: u64) -> Vec<String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen_corpus.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args([n.to_string(), "--seed".into(), seed.to_string()])
-        .output()
-        .expect("python3 runs scripts/gen_corpus.py");
-    assert!(out.status.success(), "gen_corpus.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), n);
-    lines
-}
-
 fn write_jsonl(path: &Path, lines: &[String]) {
     let mut text = lines.join("\n");
     text.push('\n');
@@ -95,7 +81,7 @@ fn extract(lines: &[String]) -> String {
 #[test]
 fn extracting_in_shards_and_bulk_loading_gives_the_same_dataset_as_one_build() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(45, 11);
+    let corpus = generated_lines(45, 11);
     let jsonl = dir.path().join("corpus.jsonl");
     write_jsonl(&jsonl, &corpus);
 
@@ -227,7 +213,7 @@ fn a_build_killed_at_random_points_leaves_whole_documents_and_can_be_completed()
     let dir = tempfile::tempdir().unwrap();
     let n_docs = 48;
     let jsonl = dir.path().join("corpus.jsonl");
-    write_jsonl(&jsonl, &generate(n_docs, 23));
+    write_jsonl(&jsonl, &generated_lines(n_docs, 23));
     let batch = "3"; // many small writes: many chances to die in the middle of one
 
     let clean = dir.path().join("clean");
@@ -275,7 +261,7 @@ fn a_build_killed_at_random_points_leaves_whole_documents_and_can_be_completed()
 #[test]
 fn a_query_during_a_build_answers_or_says_the_store_is_busy_and_never_hangs() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(24, 5);
+    let corpus = generated_lines(24, 5);
     let store = dir.path().join("store");
 
     // A build reading JSONL from a pipe that we keep open: it is certainly running while we query.

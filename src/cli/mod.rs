@@ -3,11 +3,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum, ValueHint};
+use oxigraph::model::Variable;
 use policekg::export::ExportFormat;
 use policekg::model::Iris;
 use policekg::pipeline::{self, BuildOptions, Progress, Source};
 use policekg::query::{self, OutputFormat};
 use policekg::store::KgStore;
+use policekg::views;
 use policekg_extract::ingest;
 use progress::{summary_line, BarProgress};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -108,6 +110,10 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long, short, value_hint = ValueHint::FilePath)]
         output: Option<PathBuf>,
+        /// Evaluate a named query's SPARQL even where build keeps its answer as a view (outcomes-by-agency-
+        /// campaign, year-over-year, agency-hierarchy; see docs/facts.md): the same rows, far slower.
+        #[arg(long)]
+        no_views: bool,
     },
     /// Print what is extracted from articles, grouped by kind, each fact with its evidence.
     Explain {
@@ -275,7 +281,7 @@ fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(args) => linked_data::export(args),
-        Command::Query { store, query, expression, format, list, output } => {
+        Command::Query { store, query, expression, format, list, output, no_views } => {
             if list {
                 with_output(None, |out| {
                     for q in query::named_queries() {
@@ -285,9 +291,9 @@ fn run(args: Args) -> Result<ExitCode> {
                 })?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let sparql = match (query, expression) {
+            let sparql = match (&query, expression) {
                 (_, Some(e)) => e,
-                (Some(q), None) => load_query(&q)?,
+                (Some(q), None) => load_query(q)?,
                 (None, None) => bail!("give a query: a .rq file, -e 'SPARQL', or a name from `policekg query --list`"),
             };
             let store = store.context("--store is required")?;
@@ -304,7 +310,21 @@ fn run(args: Args) -> Result<ExitCode> {
                 ResultFormat::Tsv => OutputFormat::Tsv,
                 ResultFormat::Table => OutputFormat::Table,
             };
-            with_output(output.as_deref(), |out| Ok(query::run(&kg, &sparql, format, out).map(|_| ())?))?;
+            let view = match (&query, no_views) {
+                (Some(q), false) if !Path::new(q).is_file() => views::current(&kg, q.strip_suffix(".rq").unwrap_or(q))?,
+                _ => None,
+            };
+            with_output(output.as_deref(), |out| {
+                match &view {
+                    Some((spec, path)) => {
+                        let variables: Vec<_> = spec.variables.iter().map(|v| Variable::new_unchecked(*v)).collect();
+                        let rows = views::read_rows(spec, path)?.map(|r| Ok(r?));
+                        query::write_rows(&variables, rows, format, out)?
+                    }
+                    None => query::run(&kg, &sparql, format, out)?,
+                };
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { inputs, json } => {

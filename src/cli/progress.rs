@@ -120,7 +120,7 @@ pub(crate) fn summary_line(s: &BuildSummary) -> String {
     let rate = if secs > 0.0 { s.built as f64 / secs } else { 0.0 };
     format!(
         "built {} document(s), {} unchanged, {} failed in {secs:.1}s ({rate:.0} documents/s; extracting {:.1}s, \
-         writing {:.1}s, overlapped; compacting {:.1}s); {} quads written",
+         writing {:.1}s, overlapped; compacting and views {:.1}s); {} quads written",
         s.built,
         s.unchanged,
         s.errors.len(),

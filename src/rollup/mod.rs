@@ -57,11 +57,13 @@ struct FactEntry {
 pub struct Ledger {
     facts: HashMap<NamedNode, FactEntry>,
     documents: HashMap<Cell, i64>,
+    /// Facts without a cell (percentages: listed, never summed) that gained or lost a source.
+    listed: HashSet<NamedNode>,
 }
 
 impl Ledger {
     pub fn is_empty(&self) -> bool {
-        self.facts.is_empty() && self.documents.is_empty()
+        self.facts.is_empty() && self.documents.is_empty() && self.listed.is_empty()
     }
 
     /// A document's outcomes gained (`sign` 1) or lost (`sign` -1) their links. `look_up` says whether the
@@ -77,6 +79,9 @@ impl Ledger {
             if let Some(entry) = self.facts.get_mut(&link.fact) {
                 entry.delta += sign;
             }
+            if link.cell.is_none() {
+                self.listed.insert(link.fact.clone());
+            }
             if let Some(cell) = &link.cell {
                 cells.insert(cell.clone());
             }
@@ -87,7 +92,12 @@ impl Ledger {
         Ok(())
     }
 
-    /// The change of each cell, and forgets everything.
+    /// The facts without a cell that gained or lost a source, and forgets them.
+    pub fn take_listed(&mut self) -> HashSet<NamedNode> {
+        std::mem::take(&mut self.listed)
+    }
+
+    /// The change of each cell, and forgets the facts and cells (not the listed facts).
     pub fn take_changes(&mut self) -> HashMap<Cell, Measures> {
         let mut changes: HashMap<Cell, Measures> = HashMap::new();
         for (cell, documents) in self.documents.drain() {
@@ -230,13 +240,18 @@ fn stored_measures(kg: &KgStore, iris: &Iris, cell: &NamedNode) -> Result<Option
     }))
 }
 
+/// What applying a write's changes does to the stored cells.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub remove: Vec<Quad>,
+    pub insert: Vec<Quad>,
+    /// Each changed cell with its measures afterwards (`None`: the cell is gone).
+    pub cells: Vec<(Cell, Option<Measures>)>,
+}
+
 /// What to remove and insert to apply `changes` to the stored cells.
-pub fn plan(
-    kg: &KgStore,
-    iris: &Iris,
-    changes: &HashMap<Cell, Measures>,
-) -> Result<(Vec<Quad>, Vec<Quad>), StoreError> {
-    let (mut remove, mut insert) = (Vec::new(), Vec::new());
+pub fn plan(kg: &KgStore, iris: &Iris, changes: &HashMap<Cell, Measures>) -> Result<Plan, StoreError> {
+    let mut plan = Plan::default();
     let look_up = has_cells(kg, iris)?;
     for (cell, change) in changes {
         let c = cell.iri(iris);
@@ -244,30 +259,36 @@ pub fn plan(
         let mut new = old.unwrap_or_default();
         new += *change;
         match old {
-            Some(old) if new.facts <= 0 => remove.extend(cell_quads(iris, cell, &old)),
+            Some(old) if new.facts <= 0 => plan.remove.extend(cell_quads(iris, cell, &old)),
             Some(old) => {
-                remove.extend(measure_quads(&c, &old, &rollups(iris)));
-                insert.extend(measure_quads(&c, &new, &rollups(iris)));
+                plan.remove.extend(measure_quads(&c, &old, &rollups(iris)));
+                plan.insert.extend(measure_quads(&c, &new, &rollups(iris)));
             }
-            None if new.facts > 0 => insert.extend(cell_quads(iris, cell, &new)),
+            None if new.facts > 0 => plan.insert.extend(cell_quads(iris, cell, &new)),
             None => {}
         }
+        plan.cells.push((cell.clone(), (new.facts > 0).then_some(new)));
     }
-    Ok((remove, insert))
+    Ok(plan)
 }
 
 /// Applies a build's changes and marks the rollups current: with the bulk loader into a store without cells,
-/// else in one transaction.
-pub fn apply(kg: &KgStore, iris: &Iris, changes: &HashMap<Cell, Measures>) -> Result<(), StoreError> {
+/// else in one transaction. Returns the changed cells with their new measures.
+pub fn apply(
+    kg: &KgStore,
+    iris: &Iris,
+    changes: &HashMap<Cell, Measures>,
+) -> Result<Vec<(Cell, Option<Measures>)>, StoreError> {
     let err = |e| kg.storage_error(e);
-    let (remove, insert) = plan(kg, iris, changes)?;
+    let Plan { remove, insert, cells } = plan(kg, iris, changes)?;
     if remove.is_empty() && insert.len() > 100_000 {
         let mut loader = kg.oxigraph().bulk_loader();
         loader.load_quads(insert).map_err(err)?;
         loader.commit().map_err(err)?;
         let mut t = kg.oxigraph().start_transaction().map_err(err)?;
         mark_current(&mut t, iris);
-        return t.commit().map_err(err);
+        t.commit().map_err(err)?;
+        return Ok(cells);
     }
     let mut t = kg.oxigraph().start_transaction().map_err(err)?;
     for q in &remove {
@@ -275,7 +296,8 @@ pub fn apply(kg: &KgStore, iris: &Iris, changes: &HashMap<Cell, Measures>) -> Re
     }
     t.extend(&insert);
     mark_current(&mut t, iris);
-    t.commit().map_err(err)
+    t.commit().map_err(err)?;
+    Ok(cells)
 }
 
 /// Every cell, computed from the document graphs: each fact once, its value and cell read from the first

@@ -94,3 +94,24 @@ impl SplitMix {
         (0..n).map(|_| self.next() as u8).collect()
     }
 }
+
+/// `n` generated articles (`scripts/gen_corpus.py` with `seed`), one JSONL line each.
+pub fn generated_lines(n: usize, seed: u64) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen_corpus.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([n.to_string(), "--seed".into(), seed.to_string()])
+        .output()
+        .expect("python3 runs scripts/gen_corpus.py");
+    assert!(out.status.success(), "gen_corpus.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), n);
+    lines
+}
+
+/// `n` generated articles as `dir/corpus.jsonl`.
+pub fn generated_corpus(dir: &Path, n: usize, seed: u64) -> PathBuf {
+    let path = dir.join("corpus.jsonl");
+    std::fs::write(&path, generated_lines(n, seed).join("\n") + "\n").unwrap();
+    path
+}

@@ -1,0 +1,373 @@
+//! Materialized views: the rows of the named queries that read the whole store (`outcomes-by-agency-campaign`,
+//! `year-over-year`, `agency-hierarchy`), kept at build and remove time in files beside the store
+//! (`STORE/views/NAME.rows`), so that `policekg query NAME` reads its answer instead of joining it.
+//!
+//! Why not the store: every IRI and every string of more than 16 bytes (a Chinese label of six characters)
+//! that a query returns, or that a join goes through, costs Oxigraph a RocksDB lookup, about 10 µs on
+//! this machine. At 20,000 documents `outcomes-by-agency-campaign` returns 187,000 rows with two labels
+//! each: no join order brings that under a second (docs/benchmarks.md gives the probes).
+//!
+//! Each view is a map from a key to the rows it gives: a rollup cell, a fact, an organisation. A write
+//! records the keys it touched ([`Touched`]); after it has committed, [`refresh`] computes those keys'
+//! rows again by point lookups ([`lookup`]) and rewrites the files. The SPARQL in `queries/` stays the
+//! definition: `policekg query NAME --no-views` evaluates it, and tests/views.rs checks that both give
+//! the same rows in the same order after builds, re-builds and removals.
+//!
+//! Consistency: the store holds a stamp (`pk:viewsStamp`, in the rollups graph) and each view file the
+//! same stamp in its header. Every write removes the stamp from the store first; a refresh writes the
+//! files with a new stamp, then stores it. So a view is read only when it describes the store as it is,
+//! and a write that stopped half way, or a store loaded by another tool, leaves the named queries
+//! evaluating their SPARQL until the next build rebuilds the views in full.
+
+mod changes;
+mod file;
+mod hierarchy;
+mod lookup;
+mod outcomes;
+
+use crate::facts::Cell;
+use crate::model::{DocumentGraph, Iris};
+use crate::rollup::{self, Measures};
+use crate::store::{KgStore, StoreError};
+use crate::vocab::{org, pk, rdf, rdfs};
+use lookup::Lookup;
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// One row of a view: a term per variable of the named query, `None` where it is unbound.
+pub type Row = Vec<Option<Term>>;
+
+/// What a view answers: the named query's name, its variables, and its ORDER BY and DISTINCT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub name: &'static str,
+    pub variables: &'static [&'static str],
+    /// The columns of ORDER BY, in order.
+    pub order: &'static [usize],
+    pub distinct: bool,
+}
+
+/// Every view, by the named query it answers.
+pub const VIEWS: [Spec; 3] = [outcomes::SPEC, changes::SPEC, hierarchy::SPEC];
+
+/// The keys a write touched, whose rows must be computed again.
+#[derive(Debug, Default)]
+pub struct Touched {
+    /// What the write stated of shared entities, kept when the store held nothing before: then it is all
+    /// the store says of them, and the rows are computed without a lookup.
+    described: Option<lookup::Descriptions>,
+    /// Rollup cells with their measures after the write (`None`: the cell is gone).
+    cells: HashMap<Cell, Option<Measures>>,
+    /// Facts reported as percentages (rate changes among them).
+    facts: HashSet<NamedNode>,
+    /// Subjects of descriptions written to the entities graph (agencies and units among them).
+    organisations: HashSet<NamedNode>,
+}
+
+impl Touched {
+    /// Keys for a write into `before`: a write into a blank store also keeps what it describes.
+    pub fn new(before: &Before) -> Self {
+        Self { described: before.blank.then(lookup::Descriptions::default), ..Self::default() }
+    }
+
+    /// Reads the store for every row: what the build wrote is no longer all the store says.
+    pub fn forget_written(&mut self) {
+        self.described = None;
+    }
+
+    pub fn cells(&mut self, finals: impl IntoIterator<Item = (Cell, Option<Measures>)>) {
+        self.cells.extend(finals);
+    }
+
+    pub fn facts(&mut self, facts: impl IntoIterator<Item = NamedNode>) {
+        self.facts.extend(facts);
+    }
+
+    /// What a document written by the build touches: the subjects of its shared descriptions (types,
+    /// labels, levels, parents); in a blank store, also what the views read of it, kept in memory.
+    pub fn document(&mut self, doc: &DocumentGraph, shared: &GraphName) {
+        let describes = [rdf::TYPE, rdfs::LABEL, pk::LEVEL, org::SUB_ORGANIZATION_OF];
+        for q in doc.quads.iter().filter(|q| &q.graph_name == shared && describes.contains(&q.predicate.as_ref())) {
+            if let NamedOrBlankNode::NamedNode(s) = &q.subject {
+                if !self.organisations.contains(s) {
+                    self.organisations.insert(s.clone());
+                }
+            }
+        }
+        if let Some(written) = &mut self.described {
+            written.add_document(doc, shared);
+            if written.is_too_large() {
+                // Memory stays bounded: past the cap, the rows are read from the store.
+                self.described = None;
+            }
+        }
+    }
+}
+
+/// The views' state before a write: read it before the write removes the stamp.
+#[derive(Debug, Clone)]
+pub struct Before {
+    stamp: Option<String>,
+    /// The store held no graph but the ontology's: the views start empty.
+    blank: bool,
+}
+
+impl Before {
+    pub fn read(kg: &KgStore) -> Result<Self, StoreError> {
+        let mut blank = true;
+        for g in kg.oxigraph().named_graphs() {
+            let g = g.map_err(|e| kg.storage_error(e))?;
+            if !matches!(&g, NamedOrBlankNode::NamedNode(n) if n.as_str() == crate::vocab::ONTOLOGY_GRAPH) {
+                blank = false;
+                break;
+            }
+        }
+        Ok(Self { stamp: stored_stamp(kg)?.map(|(_, s)| s), blank })
+    }
+}
+
+/// The stamp quads to remove in a write's first transaction: from then on, no view is read.
+pub fn invalidation(kg: &KgStore) -> Result<Vec<Quad>, StoreError> {
+    Ok(stored_stamp(kg)?.map(|(q, _)| q).into_iter().collect())
+}
+
+/// Removes the stamp in a transaction of its own, before a write begins.
+pub fn invalidate(kg: &KgStore) -> Result<(), StoreError> {
+    let stamp = invalidation(kg)?;
+    if stamp.is_empty() {
+        return Ok(());
+    }
+    let err = |e| kg.storage_error(e);
+    let mut t = kg.oxigraph().start_transaction().map_err(err)?;
+    for q in &stamp {
+        t.remove(q);
+    }
+    t.commit().map_err(err)
+}
+
+/// Whether every view describes the store as it is.
+pub fn all_current(kg: &KgStore) -> Result<bool, StoreError> {
+    for spec in VIEWS {
+        if current(kg, spec.name)?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(views_dir(kg).is_some())
+}
+
+fn stored_stamp(kg: &KgStore) -> Result<Option<(Quad, String)>, StoreError> {
+    match kg.oxigraph().quads_for_pattern(None, Some(pk::VIEWS_STAMP), None, None).next() {
+        None => Ok(None),
+        Some(q) => {
+            let q = q.map_err(|e| kg.storage_error(e))?;
+            let stamp = match &q.object {
+                Term::Literal(l) => l.value().to_owned(),
+                other => other.to_string(),
+            };
+            Ok(Some((q, stamp)))
+        }
+    }
+}
+
+/// What a view file must say to be read with this build of policekg: the ontology and the queries the
+/// rows were computed for.
+fn definition_digest() -> String {
+    let mut h = Sha256::new();
+    h.update(crate::store::ONTOLOGY_TTL.as_bytes());
+    for spec in VIEWS {
+        h.update(crate::query::named_query(spec.name).map_or("", |q| q.text).as_bytes());
+    }
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_stamp() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format!("{:x}-{:x}", now.as_nanos(), std::process::id())
+}
+
+fn views_dir(kg: &KgStore) -> Option<PathBuf> {
+    kg.is_on_disk().then(|| kg.path().join("views"))
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Views { path: path.to_owned(), source }
+}
+
+/// A write's refresh of the views, to run once its changes are committed.
+#[derive(Debug)]
+pub struct Pending {
+    pub before: Before,
+    pub touched: Touched,
+    /// Compute every key's rows (the rollups were recomputed).
+    pub full: bool,
+    /// The write changed the store (else current views are left as they are).
+    pub wrote: bool,
+}
+
+impl Pending {
+    pub fn run(self, kg: &KgStore, iris: &Iris) -> Result<(), StoreError> {
+        if !self.wrote && all_current(kg)? {
+            return Ok(());
+        }
+        refresh(kg, iris, &self.before, &self.touched, self.full)
+    }
+}
+
+/// Computes the touched keys' rows again (every key's when `full`, or when the files do not describe the
+/// store as it was before the write), writes the files, and stores their new stamp.
+pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, full: bool) -> Result<(), StoreError> {
+    let Some(dir) = views_dir(kg) else { return Ok(()) };
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    let digest = definition_digest();
+    let stamp = new_stamp();
+    for spec in VIEWS {
+        let started = std::time::Instant::now();
+        let path = file::path(&dir, &spec);
+        let header = file::read_header(&path).map_err(io_error(&path))?;
+        let current = header
+            .is_some_and(|h| h.name == spec.name && h.ontology == digest && Some(&h.stamp) == before.stamp.as_ref());
+        let mut rows = if !full && before.blank {
+            file::KeyedRows::new()
+        } else if !full && current {
+            file::read_keyed(&path).map_err(io_error(&path))?
+        } else {
+            all_rows(kg, iris, &spec)?
+        };
+        if !full {
+            update(kg, iris, &spec, touched, &mut rows)?;
+        }
+        let computed = started.elapsed();
+        let header = file::Header { name: spec.name.to_owned(), ontology: digest.clone(), stamp: stamp.clone() };
+        file::write(&path, &spec, &header, &rows).map_err(io_error(&path))?;
+        if std::env::var_os("POLICEKG_TRACE_VIEWS").is_some() {
+            eprintln!("view {}: {} keys in {:.2?} (rows {computed:.2?})", spec.name, rows.len(), started.elapsed());
+        }
+    }
+    let err = |e| kg.storage_error(e);
+    let mut t = kg.oxigraph().start_transaction().map_err(err)?;
+    for q in invalidation(kg)? {
+        t.remove(&q);
+    }
+    let graph = iris.rollups_graph();
+    t.insert(&Quad::new(graph.clone(), pk::VIEWS_STAMP, Literal::new_simple_literal(stamp), graph));
+    t.commit().map_err(err)
+}
+
+/// Sets the rows of `key`: none removes the key.
+fn set(rows: &mut file::KeyedRows, key: &str, new: Vec<Row>) {
+    if new.is_empty() {
+        rows.remove(key);
+    } else {
+        rows.insert(key.to_owned(), new);
+    }
+}
+
+/// `f` of each key, computed in parallel (each thread with its own lookup cache): the lookups wait on the
+/// store more than they compute.
+fn rows_of<K: Sync, T: Send>(
+    kg: &KgStore,
+    described: Option<&lookup::Descriptions>,
+    keys: &[K],
+    f: impl Fn(&mut Lookup<'_>, &K) -> Result<T, StoreError> + Sync,
+) -> Result<Vec<T>, StoreError> {
+    keys.par_iter().map_init(|| Lookup::new(kg, described), |lookup, key| f(lookup, key)).collect()
+}
+
+/// Sets the rows of every key (`key` names it in the file).
+fn set_all<K>(out: &mut file::KeyedRows, keys: &[K], key: impl Fn(&K) -> String, rows: Vec<Vec<Row>>) {
+    for (k, r) in keys.iter().zip(rows) {
+        set(out, &key(k), r);
+    }
+}
+
+fn update(
+    kg: &KgStore,
+    iris: &Iris,
+    spec: &Spec,
+    touched: &Touched,
+    out: &mut file::KeyedRows,
+) -> Result<(), StoreError> {
+    let described = touched.described.as_ref();
+    match spec.name {
+        n if n == outcomes::SPEC.name => {
+            let cells: Vec<(&Cell, &Option<Measures>)> = touched.cells.iter().collect();
+            let rows = rows_of(kg, described, &cells, |lookup, (cell, measures)| match measures {
+                Some(m) => outcomes::rows(lookup, cell, m),
+                None => Ok(Vec::new()),
+            })?;
+            set_all(out, &cells, |(cell, _)| cell.iri(iris).as_str().to_owned(), rows);
+        }
+        n if n == changes::SPEC.name => {
+            let facts: Vec<&NamedNode> = touched.facts.iter().collect();
+            let rows = rows_of(kg, described, &facts, |lookup, fact| changes::rows(lookup, fact))?;
+            set_all(out, &facts, |f| f.as_str().to_owned(), rows);
+        }
+        _ => {
+            let subjects: Vec<&NamedNode> = touched.organisations.iter().collect();
+            let dependants = rows_of(kg, described, &subjects, |lookup, o| hierarchy::dependants(lookup, o))?;
+            let organisations: Vec<NamedNode> =
+                dependants.into_iter().flatten().collect::<HashSet<_>>().into_iter().collect();
+            let rows = rows_of(kg, described, &organisations, hierarchy::rows)?;
+            set_all(out, &organisations, |o| o.as_str().to_owned(), rows);
+        }
+    }
+    Ok(())
+}
+
+/// Every key's rows, computed from the store.
+fn all_rows(kg: &KgStore, iris: &Iris, spec: &Spec) -> Result<file::KeyedRows, StoreError> {
+    let mut out = file::KeyedRows::new();
+    let lookup = Lookup::new(kg, None);
+    match spec.name {
+        n if n == outcomes::SPEC.name => {
+            let cells: Vec<(Cell, Measures)> = rollup::stored_cells(kg, iris)?.into_iter().collect();
+            let rows = rows_of(kg, None, &cells, |lookup, (cell, m)| outcomes::rows(lookup, cell, m))?;
+            set_all(&mut out, &cells, |(cell, _)| cell.iri(iris).as_str().to_owned(), rows);
+        }
+        n if n == changes::SPEC.name => {
+            let facts = changes::all_keys(&lookup)?;
+            let rows = rows_of(kg, None, &facts, changes::rows)?;
+            set_all(&mut out, &facts, |f| f.as_str().to_owned(), rows);
+        }
+        _ => {
+            let organisations = hierarchy::all_keys(&lookup)?;
+            let rows = rows_of(kg, None, &organisations, hierarchy::rows)?;
+            set_all(&mut out, &organisations, |o| o.as_str().to_owned(), rows);
+        }
+    }
+    Ok(out)
+}
+
+/// The view answering the named query `name`, when it describes the store as it is.
+pub fn current(kg: &KgStore, name: &str) -> Result<Option<(Spec, PathBuf)>, StoreError> {
+    let (Some(spec), Some(dir)) = (VIEWS.into_iter().find(|s| s.name == name), views_dir(kg)) else {
+        return Ok(None);
+    };
+    let Some((_, stamp)) = stored_stamp(kg)? else { return Ok(None) };
+    let path = file::path(&dir, &spec);
+    let header = file::read_header(&path).map_err(io_error(&path))?;
+    let fits = header.is_some_and(|h| h.name == spec.name && h.ontology == definition_digest() && h.stamp == stamp);
+    Ok(fits.then_some((spec, path)))
+}
+
+/// The rows of a view file in the query's order (without repeats for SELECT DISTINCT), read as they
+/// are written out.
+pub fn read_rows(spec: &Spec, path: &Path) -> Result<impl Iterator<Item = Result<Row, StoreError>>, StoreError> {
+    let owned = path.to_owned();
+    let mut previous: Option<Row> = None;
+    let distinct = spec.distinct;
+    let rows = file::stream_rows(path).map_err(io_error(path))?;
+    Ok(rows.filter_map(move |row| match row {
+        Err(source) => Some(Err(StoreError::Views { path: owned.clone(), source })),
+        Ok(row) if distinct && previous.as_ref() == Some(&row) => None,
+        Ok(row) => {
+            if distinct {
+                previous = Some(row.clone());
+            }
+            Some(Ok(row))
+        }
+    }))
+}
