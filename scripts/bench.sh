@@ -7,7 +7,10 @@
 #
 # Environment: BENCH_DIR (scratch space, default /tmp/policekg-bench; stores and corpora are left there),
 # SEED (generator seed, default 7), BATCH (build --batch-size, default the CLI's), QUERY_TIMEOUT (seconds per
-# named query, default 300), VALIDATE_TIMEOUT (seconds for `policekg validate`, default 900).
+# named query, default 300), VALIDATE_TIMEOUT (seconds for `policekg validate`, default 900), TABLE_LIMIT (the
+# largest size whose table exports are timed against its N-Quads export, default 20000: that export sorts the
+# store in memory), BASELINE_BIN (another build of policekg, e.g. of an older commit: its build of the same
+# corpus is timed in the same run, for the ratio of build times).
 # Prints a Markdown report on stdout (docs/benchmarks.md holds the last one); the raw figures go to
 # $BENCH_DIR/results.tsv. Needs GNU time (/usr/bin/time) for peak memory.
 set -euo pipefail
@@ -35,6 +38,8 @@ timed() {
   return $status
 }
 
+: > "$BENCH_DIR/exports.tsv"
+: > "$BENCH_DIR/baseline.tsv"
 echo -e "n\tbuild_s\tdocs_per_s\tquads\tquads_per_s\tbuild_rss_mb\tbuild_cpu_s\tstore_mb\textract_s\twrite_s\tcompact_s\texport_s\texport_rss_mb\tbulk_s\tbulk_rss_mb\tbulk_cpu_s\tratio\tcpu_ratio" > "$BENCH_DIR/results.tsv"
 : > "$BENCH_DIR/queries.tsv"
 for N in "${SIZES[@]}"; do
@@ -70,6 +75,25 @@ for N in "${SIZES[@]}"; do
       echo -e "$N\t$q (failed or over ${QUERY_TIMEOUT:-300}s)\t$SECS" >> "$BENCH_DIR/queries.tsv"
     fi
   done
+
+  if [ "$N" -le "${TABLE_LIMIT:-20000}" ]; then
+    echo "== $N documents: table exports against the N-Quads export" >&2
+    timed "$PK" export --store "$store" --format nquads -o "$BENCH_DIR/export-$N.nq"
+    echo -e "$N\tN-Quads (the yardstick)\t$SECS" >> "$BENCH_DIR/exports.tsv"
+    for table in outcomes agencies campaigns operations; do  # `policekg export --help`, --table
+      if timed timeout 1800 "$PK" export --store "$store" --format csv --table "$table" -o "$BENCH_DIR/table-$N-$table.csv"; then
+        echo -e "$N\t--table $table\t$SECS" >> "$BENCH_DIR/exports.tsv"
+      fi
+    done
+    rm -f "$BENCH_DIR"/export-$N.nq "$BENCH_DIR"/table-$N-*.csv
+  fi
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    echo "== $N documents: build by $BASELINE_BIN" >&2
+    rm -rf "$BENCH_DIR/baseline-$N"
+    timed "$BASELINE_BIN" build "$corpus" --store "$BENCH_DIR/baseline-$N" -q
+    echo -e "$N\t$SECS" >> "$BENCH_DIR/baseline.tsv"
+    rm -rf "$BENCH_DIR/baseline-$N"
+  fi
 
   echo "== $N documents: N-Quads of the build, and Oxigraph's bulk load of them" >&2
   # The N-Quads of exactly the document graphs the build wrote (tests/scale.rs checks they are equal) come
@@ -119,6 +143,25 @@ if len(rows) >= 2:
     print(f"\nGrowth {int(a['n']):,} -> {int(b['n']):,} documents (x{k:g}): build wall time x{t:.2f} ({t / k:.2f} of linear), "
           f"build CPU time x{c:.2f} ({c / k:.2f} of linear); Oxigraph's bulk load x{l:.2f} ({l / k:.2f} of linear); "
           f"peak memory x{float(b['build_rss_mb']) / float(a['build_rss_mb']):.2f}.")
+ex = [l.rstrip("\n").split("\t") for l in open(os.path.join(d, "exports.tsv"))]
+if ex:
+    print("\nTable exports (wall time of `policekg export --format csv --table T -o FILE`) against the N-Quads export of the "
+          "same store:\n")
+    print("| documents | export | seconds | / N-Quads export |")
+    print("|---:|---|---:|---:|")
+    for n in sorted({int(e[0]) for e in ex}):
+        base = next((float(e[2]) for e in ex if int(e[0]) == n and e[1].startswith("N-Quads")), None)
+        for e in (e for e in ex if int(e[0]) == n):
+            print(f"| {n:,} | {e[1]} | {e[2]} | {float(e[2]) / base:.2f} |" if base else f"| {n:,} | {e[1]} | {e[2]} | |")
+bl = [l.rstrip("\n").split("\t") for l in open(os.path.join(d, "baseline.tsv"))]
+if bl:
+    print("\nBuild time against a baseline build of policekg (BASELINE_BIN), on the same corpus in the same run:\n")
+    print("| documents | baseline build (s) | baseline / bulk load | this build (s) | this / bulk load | this / baseline |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for b in bl:
+        r = next(r for r in rows if r["n"] == b[0])
+        bulk, this = float(r["bulk_s"]), float(r["build_s"])
+        print(f"| {int(b[0]):,} | {b[1]} | {float(b[1]) / bulk:.2f} | {this} | {this / bulk:.2f} | {this / float(b[1]):.2f} |")
 print("\nNamed queries (wall time of `policekg query --store DIR NAME --format csv`, process start-up included):\n")
 qs = [l.rstrip("\n").split("\t") for l in open(os.path.join(d, "queries.tsv"))]
 sizes = sorted({int(q[0]) for q in qs})

@@ -158,6 +158,33 @@ pub fn unit_from_code(code: &str) -> Option<ValueUnit> {
     })
 }
 
+/// The texts of the lexicon files, one field per file under `data/lexicon/`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LexiconFiles<'a> {
+    pub classifiers: &'a str,
+    pub cues: &'a str,
+    pub unit_kinds: &'a str,
+    pub refs: &'a str,
+    pub campaigns: &'a str,
+    pub crimes: &'a str,
+    pub suffixes: &'a str,
+}
+
+impl LexiconFiles<'static> {
+    /// The shipped files.
+    pub fn builtin() -> Self {
+        Self {
+            classifiers: CLASSIFIERS,
+            cues: METRIC_CUES,
+            unit_kinds: UNIT_KINDS,
+            refs: AGENCY_REFS,
+            campaigns: CAMPAIGNS,
+            crimes: CRIME_TYPES,
+            suffixes: AGENCY_SUFFIXES,
+        }
+    }
+}
+
 /// All lexicons, parsed.
 pub struct Lexicon {
     /// Classifier text -> what it gives; `classifier_lens` lists the lengths present, longest first.
@@ -201,27 +228,8 @@ fn lens_desc<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<usize> {
 
 impl Lexicon {
     /// Parses the given lexicon texts (the shipped ones are [`Lexicon::builtin`]).
-    pub fn parse(
-        classifiers: &str,
-        cues: &str,
-        unit_kinds: &str,
-        refs: &str,
-        campaigns: &str,
-        crimes: &str,
-    ) -> Result<Lexicon, LexiconError> {
-        Lexicon::parse_all(classifiers, cues, unit_kinds, refs, campaigns, crimes, AGENCY_SUFFIXES)
-    }
-
-    /// Like [`Lexicon::parse`], with the agency endings given too.
-    pub fn parse_all(
-        classifiers: &str,
-        cues: &str,
-        unit_kinds: &str,
-        refs: &str,
-        campaigns: &str,
-        crimes: &str,
-        suffixes: &str,
-    ) -> Result<Lexicon, LexiconError> {
+    pub fn parse(files: &LexiconFiles<'_>) -> Result<Lexicon, LexiconError> {
+        let LexiconFiles { classifiers, cues, unit_kinds, refs, campaigns, crimes, suffixes } = *files;
         let mut cl = HashMap::new();
         for (line, f) in rows("classifiers.tsv", classifiers, 3, None)? {
             if !UNIT_CODES.contains(&f[1]) {
@@ -309,7 +317,7 @@ impl Lexicon {
     }
 
     pub fn builtin() -> Lexicon {
-        Lexicon::parse_all(CLASSIFIERS, METRIC_CUES, UNIT_KINDS, AGENCY_REFS, CAMPAIGNS, CRIME_TYPES, AGENCY_SUFFIXES)
+        Lexicon::parse(&LexiconFiles::builtin())
             .and_then(|l| l.with_org_words(super::vocab::ORG_WORDS))
             .unwrap_or_else(|e| panic!("shipped lexicon is broken: {e}"))
     }
@@ -428,20 +436,22 @@ mod tests {
         assert!(err.to_string().contains("metric_cues.tsv:3"));
         let err = rows("x.tsv", "a\tb\tc\n", 2, None).unwrap_err();
         assert_eq!(err.line, 1);
-        let err = Lexicon::parse("# h\n起\tcases\t1\n", "", "", "", "", "").err().unwrap();
+        let files = LexiconFiles { classifiers: "# h\n起\tcases\t1\n", ..LexiconFiles::default() };
+        let err = Lexicon::parse(&files).err().unwrap();
         assert_eq!((err.file.as_str(), err.line), ("classifiers.tsv", 2));
     }
 
     #[test]
     fn tiny_inline_lexicon() {
-        let lex = Lexicon::parse(
-            "起\tcase\t1\n起码\tother\t1\n",
-            "破获\tsolve\n",
-            "派出所\tnamed\n",
-            "市局\tcity\n",
-            "行动\tsuffix\n",
-            "盗窃\t盗窃\n",
-        )
+        let lex = Lexicon::parse(&LexiconFiles {
+            classifiers: "起\tcase\t1\n起码\tother\t1\n",
+            cues: "破获\tsolve\n",
+            unit_kinds: "派出所\tnamed\n",
+            refs: "市局\tcity\n",
+            campaigns: "行动\tsuffix\n",
+            crimes: "盗窃\t盗窃\n",
+            suffixes: AGENCY_SUFFIXES,
+        })
         .unwrap();
         let chars: Vec<char> = "起码".chars().collect();
         assert_eq!(lex.classifier_at(&chars, 0).unwrap().0, 2);
