@@ -162,27 +162,44 @@ fn unescape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// Writes the rows of every key, sorted by the view's ORDER BY, under `header`; replaces the file whole.
-pub fn write(path: &Path, spec: &Spec, header: &Header, rows: &KeyedRows) -> std::io::Result<()> {
-    let mut sorted: Vec<(&str, &Row)> =
-        rows.iter().flat_map(|(k, rs)| rs.iter().map(move |r| (k.as_str(), r))).collect();
-    sorted.sort_by(|a, b| compare_rows(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
+/// A view's rows in the order of its file: the named query's ORDER BY.
+pub struct Sorted<'a> {
+    lines: Vec<(&'a str, &'a Row)>,
+}
+
+impl<'a> Sorted<'a> {
+    pub fn new(spec: &Spec, rows: &'a KeyedRows) -> Self {
+        let mut lines: Vec<(&str, &Row)> =
+            rows.iter().flat_map(|(k, rs)| rs.iter().map(move |r| (k.as_str(), r))).collect();
+        lines.sort_by(|a, b| compare_rows(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
+        Self { lines }
+    }
+
+    /// Calls `f` with each line of the file's body, in order, newline included.
+    pub fn for_each_line(&self, mut f: impl FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        let mut line = String::new();
+        for (key, row) in &self.lines {
+            line.clear();
+            line.push_str(key);
+            for cell in row.iter() {
+                line.push('\t');
+                if let Some(term) = cell {
+                    encode_cell(term, &mut line);
+                }
+            }
+            line.push('\n');
+            f(&line)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the rows under `header`; replaces the file whole.
+pub fn write(path: &Path, header: &Header, rows: &Sorted<'_>) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     let mut out = BufWriter::new(File::create(&tmp)?);
     writeln!(out, "{}", header.line())?;
-    let mut line = String::new();
-    for (key, row) in sorted {
-        line.clear();
-        line.push_str(key);
-        for cell in row {
-            line.push('\t');
-            if let Some(term) = cell {
-                encode_cell(term, &mut line);
-            }
-        }
-        line.push('\n');
-        out.write_all(line.as_bytes())?;
-    }
+    rows.for_each_line(|line| out.write_all(line.as_bytes()))?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(&tmp, path)
 }
@@ -239,7 +256,7 @@ mod tests {
         // In the order the file keeps: unbound first in the order column.
         rows.insert("k3".into(), vec![vec![Some(decimal.into()), None], vec![Some(dated.into()), Some(tagged.into())]]);
         let header = Header { name: SPEC.name.into(), ontology: "o".into(), stamp: "s".into() };
-        write(&path, &SPEC, &header, &rows).unwrap();
+        write(&path, &header, &Sorted::new(&SPEC, &rows)).unwrap();
         assert_eq!(read_header(&path).unwrap(), Some(header));
         assert_eq!(read_keyed(&path).unwrap(), rows);
         // Unbound sorts first on the order column, then rows by their cells' lexical forms.

@@ -183,11 +183,6 @@ fn definition_digest() -> String {
     h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_stamp() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    format!("{:x}-{:x}", now.as_nanos(), std::process::id())
-}
-
 fn views_dir(kg: &KgStore) -> Option<PathBuf> {
     kg.is_on_disk().then(|| kg.path().join("views"))
 }
@@ -222,9 +217,8 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
     let Some(dir) = views_dir(kg) else { return Ok(()) };
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     let digest = definition_digest();
-    let stamp = new_stamp();
+    let mut computed = Vec::new();
     for spec in VIEWS {
-        let started = std::time::Instant::now();
         let path = file::path(&dir, &spec);
         let header = file::read_header(&path).map_err(io_error(&path))?;
         let current = header
@@ -239,12 +233,25 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
         if !full {
             update(kg, iris, &spec, touched, &mut rows)?;
         }
-        let computed = started.elapsed();
+        computed.push((spec, path, rows));
+    }
+    // The stamp is a digest of what the views say: the same store gives the same stamp, whatever wrote it.
+    let mut hasher = Sha256::new();
+    hasher.update(digest.as_bytes());
+    let sorted: Vec<_> =
+        computed.iter().map(|(spec, path, rows)| (spec, path, file::Sorted::new(spec, rows))).collect();
+    for (spec, path, rows) in &sorted {
+        hasher.update(spec.name.as_bytes());
+        rows.for_each_line(|line| {
+            hasher.update(line.as_bytes());
+            Ok(())
+        })
+        .map_err(io_error(path))?;
+    }
+    let stamp: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    for (spec, path, rows) in &sorted {
         let header = file::Header { name: spec.name.to_owned(), ontology: digest.clone(), stamp: stamp.clone() };
-        file::write(&path, &spec, &header, &rows).map_err(io_error(&path))?;
-        if std::env::var_os("POLICEKG_TRACE_VIEWS").is_some() {
-            eprintln!("view {}: {} keys in {:.2?} (rows {computed:.2?})", spec.name, rows.len(), started.elapsed());
-        }
+        file::write(path, &header, rows).map_err(io_error(path))?;
     }
     let err = |e| kg.storage_error(e);
     let mut t = kg.oxigraph().start_transaction().map_err(err)?;
