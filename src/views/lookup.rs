@@ -102,13 +102,12 @@ impl Descriptions {
 pub struct Lookup<'a> {
     kg: &'a KgStore,
     described: Option<&'a Descriptions>,
-    labels: HashMap<NamedNode, Vec<Term>>,
     cached: HashMap<(NamedNode, NamedNode), Vec<Term>>,
 }
 
 impl<'a> Lookup<'a> {
     pub fn new(kg: &'a KgStore, described: Option<&'a Descriptions>) -> Self {
-        Self { kg, described, labels: HashMap::new(), cached: HashMap::new() }
+        Self { kg, described, cached: HashMap::new() }
     }
 
     /// The distinct objects of `s p ?o` in any graph.
@@ -168,12 +167,7 @@ impl<'a> Lookup<'a> {
 
     /// `s rdfs:label ?l`, cached.
     pub fn labels(&mut self, s: &NamedNode) -> Result<Vec<Term>, StoreError> {
-        if let Some(l) = self.labels.get(s) {
-            return Ok(l.clone());
-        }
-        let l = self.objects(s, rdfs::LABEL)?;
-        self.labels.insert(s.clone(), l.clone());
-        Ok(l)
+        self.shared_objects(s, rdfs::LABEL)
     }
 
     /// The labels of the IRI objects of `s p ?o` (the path `p/rdfs:label`).
@@ -185,7 +179,7 @@ impl<'a> Lookup<'a> {
         Ok(out)
     }
 
-    /// `s p ?o` for terms that many rows share (a metric's notation), cached.
+    /// `s p ?o` for terms that many rows share (a label, a metric's notation), cached.
     pub fn shared_objects(&mut self, s: &NamedNode, p: NamedNodeRef<'_>) -> Result<Vec<Term>, StoreError> {
         let key = (s.clone(), p.into_owned());
         if let Some(v) = self.cached.get(&key) {

@@ -223,16 +223,16 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
         let header = file::read_header(&path).map_err(io_error(&path))?;
         let current = header
             .is_some_and(|h| h.name == spec.name && h.ontology == digest && Some(&h.stamp) == before.stamp.as_ref());
-        let mut rows = if !full && before.blank {
-            file::KeyedRows::new()
-        } else if !full && current {
-            file::read_keyed(&path).map_err(io_error(&path))?
+        // Only rows that described the store before the write are brought up to date key by key; any
+        // other view is computed whole, touched keys included.
+        let rows = if !full && (before.blank || current) {
+            let mut rows =
+                if before.blank { file::KeyedRows::new() } else { file::read_keyed(&path).map_err(io_error(&path))? };
+            update(kg, iris, &spec, touched, &mut rows)?;
+            rows
         } else {
             all_rows(kg, iris, &spec)?
         };
-        if !full {
-            update(kg, iris, &spec, touched, &mut rows)?;
-        }
         computed.push((spec, path, rows));
     }
     // The stamp is a digest of what the views say: the same store gives the same stamp, whatever wrote it.
