@@ -80,9 +80,9 @@ impl Iris {
     pub fn versions_graph(&self) -> NamedNode {
         NamedNode::new_unchecked(format!("{}graph/versions", self.base))
     }
-    /// The named graph of rollups (totals per agency, campaign, metric and unit), kept by build and remove.
-    pub fn rollups_graph(&self) -> NamedNode {
-        NamedNode::new_unchecked(format!("{}graph/rollups", self.base))
+    /// The named graph of the views' stamp (`pk:viewsStamp`, src/views), kept by build and remove.
+    pub fn views_graph(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}graph/views", self.base))
     }
     pub fn crime_type(&self, label: &str) -> NamedNode {
         self.mint("crime", label)
@@ -154,7 +154,18 @@ pub fn content_hash(article: &Article) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Bytes in lower-case hexadecimal (digests in IRIs and stamps).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// All quads of one document: its statements in its own named graph, and its share of the entities graph.

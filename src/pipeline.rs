@@ -195,7 +195,7 @@ pub fn build(
             linker.link(&mut graphs)?;
             let committed = writer.write(graphs)?;
             if committed.documents > 0 && writer.pending_documents() == 0 {
-                linker.flush()?;
+                linker.flush();
             }
             w.writing += t.elapsed();
             w.built += committed.documents;
@@ -237,19 +237,13 @@ pub fn build(
     result.map(|()| summary)
 }
 
-/// Commits what the writer holds, the first rollups of a fresh store in its last bulk load, and ends the
-/// linker's work; returns the last commit and the views' refresh.
+/// Commits what the writer holds and ends the linker's work; returns the last commit and the views' refresh.
 fn finish_writing(
     writer: &mut DocumentWriter<'_>,
-    mut linker: Linker<'_>,
+    linker: Linker<'_>,
 ) -> Result<(Committed, views::Pending), StoreError> {
-    if let Some(rollups) = linker.first_rollups()? {
-        if let Some(unloaded) = writer.load_with_documents(rollups)? {
-            linker.apply_rollups(unloaded)?;
-        }
-    }
     let last = writer.commit()?;
-    Ok((last, linker.finish()?))
+    Ok((last, linker.finish()))
 }
 
 /// What the writer stage has committed.

@@ -141,9 +141,9 @@ fn is_document_graph(graph: &NamedOrBlankNode) -> bool {
     !matches!(graph, NamedOrBlankNode::NamedNode(n) if n.as_str() == ONTOLOGY_GRAPH || is_derived_graph(n.as_str()))
 }
 
-/// The graphs every document shares: entities, re-post versions, rollups (`Iris::*_graph`, any base).
+/// The graphs every document shares: entities, re-post versions, the views' stamp (`Iris::*_graph`, any base).
 fn is_derived_graph(iri: &str) -> bool {
-    ["/graph/entities", "/graph/versions", "/graph/rollups"].iter().any(|g| iri.ends_with(g))
+    ["/graph/entities", "/graph/versions", "/graph/views"].iter().any(|g| iri.ends_with(g))
 }
 
 /// What is recorded of a document already in the store.
@@ -426,15 +426,6 @@ impl DocumentWriter<'_> {
             committed += self.commit()?;
         }
         Ok(committed)
-    }
-
-    /// Adds quads that are not a document's (a build's first rollups) to the open bulk load, to be committed
-    /// with it; gives them back when no load is open.
-    pub fn load_with_documents(&mut self, quads: Vec<Quad>) -> Result<Option<Vec<Quad>>, StoreError> {
-        let Some(loader) = self.loader.as_mut() else { return Ok(Some(quads)) };
-        self.pending_quads += quads.len();
-        loader.load_quads(quads).map_err(|e| self.kg.storage_error(e))?;
-        Ok(None)
     }
 
     /// Documents waiting in the open bulk load (not yet visible in the store).

@@ -52,11 +52,9 @@ vocabulary!(
     PERIOD_END = "periodEnd", DIRECTION = "direction", COMPARISON = "comparison", EVIDENCE_PROP = "evidence",
     TEXT = "text", START = "start", END = "end", CONTENT_HASH = "contentHash",
     EXTRACTOR_VERSION = "extractorVersion", ORIGIN = "origin",
-    // Facts, re-posts and rollups (src/facts, src/dedup, src/rollup; docs/facts.md).
+    // Facts, re-posts and views (src/facts, src/dedup, src/views; docs/facts.md).
     FACT = "Fact", FACT_PROP = "fact", DUPLICATE_OF = "duplicateOf", MINHASH = "minhash", LSH_BAND = "lshBand",
-    ROLLUP = "Rollup", ROLLUP_AGENCY = "rollupAgency", ROLLUP_CAMPAIGN = "rollupCampaign",
-    ROLLUP_METRIC = "rollupMetric", ROLLUP_UNIT = "rollupUnit", TOTAL = "total", FACT_COUNT = "factCount",
-    DOCUMENT_COUNT = "documentCount", ROLLUPS_STALE = "rollupsStale", VIEWS_STAMP = "viewsStamp",
+    VIEWS_STAMP = "viewsStamp",
 });
 
 vocabulary!(

@@ -53,10 +53,10 @@ fn without_ontology(mut graphs: BTreeMap<String, Vec<String>>) -> BTreeMap<Strin
     graphs
 }
 
-/// Without the graphs a build derives from all documents (rollups, re-post links): `policekg extract` is
-/// stateless and writes only document graphs and the entities graph.
+/// Without the graphs a build derives from all documents (the views' stamp, re-post links): `policekg extract`
+/// is stateless and writes only document graphs and the entities graph.
 fn without_derived(mut graphs: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
-    graphs.retain(|g, _| !g.ends_with("/graph/rollups") && !g.ends_with("/graph/versions"));
+    graphs.retain(|g, _| !g.ends_with("/graph/views") && !g.ends_with("/graph/versions"));
     graphs
 }
 
@@ -124,10 +124,10 @@ fn extracting_in_shards_and_bulk_loading_gives_the_same_dataset_as_one_build() {
         "the whole dataset too, ontology graph included"
     );
     // A bulk-loaded store is a policekg store: building the same corpus into it finds nothing to do but
-    // computing the rollups it lacks.
+    // computing the views it lacks.
     let out = ok(&["build", s(&jsonl), "--store", s(&loaded)]);
     assert!(stderr(&out).contains("built 0 document(s), 45 unchanged"), "{}", stderr(&out));
-    assert_eq!(graphs_of(&loaded), graphs_of(&built), "rollups included");
+    assert_eq!(graphs_of(&loaded), graphs_of(&built), "the views' stamp included");
 
     // Or `policekg build` reading the shards' articles in separate runs into one store.
     let incremental = dir.path().join("incremental");
@@ -179,18 +179,18 @@ fn check_killed_store(store: &Path, reference: &BTreeMap<String, Vec<String>>, w
         "{what}: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-    // The rollups: marked stale (the next build recomputes them), or exactly what the stored documents give.
+    // The totals: not current (the next build computes the views whole), or exactly what the stored documents
+    // give.
     {
         let kg = policekg::store::KgStore::open_read_only(store).unwrap();
-        let iris = policekg::model::Iris::default();
-        if !policekg::rollup::is_stale(&kg, &iris).unwrap() {
-            let stored = policekg::rollup::stored_cells(&kg, &iris).unwrap();
-            assert_eq!(stored, policekg::rollup::compute_from_documents(&kg).unwrap(), "{what}: rollups");
+        if let Some(kept) = policekg::views::outcome_measures(&kg).unwrap() {
+            let iris = policekg::model::Iris::default();
+            assert_eq!(kept, policekg::rollup::compute_by_iri(&kg, &iris).unwrap(), "{what}: totals");
         }
     }
     for (graph, quads) in &graphs {
-        if graph.ends_with("/graph/rollups") {
-            continue; // checked above
+        if graph.ends_with("/graph/views") {
+            continue; // the stamp: checked above
         }
         let expected = reference.get(graph).unwrap_or_else(|| panic!("{what}: unexpected graph {graph}"));
         if is_document_graph(graph) || graph == ONTOLOGY_GRAPH {

@@ -133,7 +133,7 @@ fn digest(parts: &[&str]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&h.finalize())
 }
 
 /// A decimal's canonical form: no sign of `+`, no leading zeros, no trailing fractional zeros.

@@ -1,10 +1,11 @@
 //! Facts, not mentions: each document's outcomes are linked to the fact they report (`pk:fact`), re-posts
-//! to the document they repeat (`pk:duplicateOf`), and the rollups are kept in step (see docs/facts.md).
+//! to the document they repeat (`pk:duplicateOf`), and the totals' changes handed to the views (see
+//! docs/facts.md).
 //!
 //! The [`Linker`] runs in the build's writer stage, one document at a time in input order: it finds the
 //! document's root among earlier documents ([`crate::dedup`]), names its outcomes' facts
 //! ([`identity::fact_links`]), adds the links to the document's quads, and records in a
-//! [`crate::rollup::Ledger`] how the facts and cells change. [`remove_documents`] does the same for
+//! [`crate::rollup::Ledger`] how the facts and cells change, for the views. [`remove_documents`] does the same for
 //! `policekg remove`, in one transaction with the removal.
 
 pub mod identity;
@@ -30,10 +31,11 @@ pub struct Linker<'a> {
     had_documents: bool,
     /// A commit of this build made links visible in the store.
     committed: bool,
-    /// The stale mark is set for the changes not yet applied.
-    marked: bool,
-    /// The rollups must be recomputed at the end (a crashed build left them stale, or a document came twice).
-    recompute: bool,
+    /// The views' stamp is removed: they are not read until the build has refreshed them.
+    invalidated: bool,
+    /// The views are computed whole at the end, so the ledger is not kept: they did not describe the store
+    /// before the build (one stopped half way, or another tool loaded it), or a document came twice.
+    full: bool,
     /// Documents linked in this build.
     linked: HashSet<String>,
     /// The materialized views before the build, and the keys it touched (see crate::views).
@@ -53,8 +55,8 @@ impl<'a> Linker<'a> {
             ledger: Ledger::default(),
             had_documents: kg.has_documents()?,
             committed: false,
-            marked: false,
-            recompute: rollup::needs_recompute(kg, iris)?,
+            invalidated: false,
+            full: !views_before.describes_store(),
             linked: HashSet::new(),
             touched: Touched::new(&views_before),
             views_before,
@@ -80,10 +82,9 @@ impl<'a> Linker<'a> {
         if docs.is_empty() {
             return Ok(());
         }
-        if !self.marked {
+        if !self.invalidated {
             views::invalidate(self.kg)?;
-            rollup::mark_stale(self.kg, self.iris)?;
-            self.marked = true;
+            self.invalidated = true;
             self.wrote = true;
         }
         for doc in docs.iter_mut() {
@@ -102,11 +103,11 @@ impl<'a> Linker<'a> {
         }
         if again && !in_store {
             // The same id twice in one build, the first still uncommitted: its links are not readable.
-            self.recompute = true;
+            self.full = true;
         }
         if in_store {
             let old = stored_links(self.kg, &doc.graph)?;
-            if !self.recompute {
+            if !self.full {
                 self.ledger.record(self.kg, &old, -1, true)?;
             }
             doc.retract.extend(version_links(self.kg, self.iris, Some(&doc.graph), None)?);
@@ -119,7 +120,7 @@ impl<'a> Linker<'a> {
             let versions = GraphName::NamedNode(self.iris.versions_graph());
             doc.quads.push(Quad::new(doc.graph.clone(), pk::DUPLICATE_OF, self.iris.document(&r.id), versions));
         }
-        if !self.recompute {
+        if !self.full {
             let look_up = self.look_up();
             self.ledger.record(self.kg, &links, 1, look_up)?;
         }
@@ -150,52 +151,21 @@ impl<'a> Linker<'a> {
         Ok(Some(Root { id: best.root, date }))
     }
 
-    /// Applies the recorded changes to the rollups; call it only when the writer has committed everything
-    /// it was given (the ledger's first lookups then see every link it counted).
-    pub fn flush(&mut self) -> Result<(), StoreError> {
+    /// Hands the recorded changes to the views; call it only when the writer has committed everything it
+    /// was given (the ledger's first lookups then see every link it counted).
+    pub fn flush(&mut self) {
         self.committed = true;
-        if self.recompute || !self.marked {
-            return Ok(());
+        if !self.full {
+            self.touched.cells(self.ledger.take_changes());
+            self.touched.facts(self.ledger.take_listed());
         }
-        let changes = self.ledger.take_changes();
-        let cells = rollup::apply(self.kg, self.iris, &changes)?;
-        self.touched.cells(cells);
-        self.touched.facts(self.ledger.take_listed());
-        self.marked = false;
-        Ok(())
     }
 
-    /// The rollups of a build into a store that held no document and has committed nothing yet, as quads to
-    /// load with the documents: one bulk load sorts and merges them all, where a load of their own would do
-    /// that work again (a fifth of a fresh build's time). `None` when the rollups must be read from the
-    /// store to change them; [`Self::finish`] then applies them.
-    pub fn first_rollups(&mut self) -> Result<Option<Vec<Quad>>, StoreError> {
-        if self.recompute || !self.marked || self.look_up() || rollup::has_cells(self.kg, self.iris)? {
-            return Ok(None);
-        }
-        let plan = rollup::plan(self.kg, self.iris, &self.ledger.take_changes())?;
-        self.touched.cells(plan.cells);
-        self.touched.facts(self.ledger.take_listed());
-        Ok(Some(plan.insert))
-    }
-
-    /// Inserts rollup quads that [`Self::first_rollups`] gave and no bulk load could take.
-    pub fn apply_rollups(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
-        let err = |e| self.kg.storage_error(e);
-        let mut t = self.kg.oxigraph().start_transaction().map_err(err)?;
-        t.extend(&quads);
-        t.commit().map_err(err)
-    }
-
-    /// Ends the build: applies what is left, or recomputes the rollups when they cannot be trusted. Returns
-    /// the views' refresh, for the caller to run when the store is compacted (its lookups are then faster).
-    pub fn finish(mut self) -> Result<views::Pending, StoreError> {
-        if self.recompute {
-            rollup::recompute(self.kg, self.iris)?;
-        } else {
-            self.flush()?;
-        }
-        Ok(views::Pending { before: self.views_before, touched: self.touched, full: self.recompute, wrote: self.wrote })
+    /// Ends the build: returns the views' refresh, for the caller to run when the store is compacted (its
+    /// lookups are then faster).
+    pub fn finish(mut self) -> views::Pending {
+        self.flush();
+        views::Pending { before: self.views_before, touched: self.touched, full: self.full, wrote: self.wrote }
     }
 }
 
@@ -248,13 +218,13 @@ fn version_links(
         .collect()
 }
 
-/// Removes documents by id with exactly their facts' sources, in one transaction: their graphs, their
-/// re-post links (the versions left of a removed root link to the first of them by id), and the rollups'
-/// changes. Returns the ids that were not in the store.
+/// Removes documents by id with exactly their facts' sources, in one transaction: their graphs and their
+/// re-post links (the versions left of a removed root link to the first of them by id); then refreshes the
+/// views. Returns the ids that were not in the store.
 pub fn remove_documents(kg: &KgStore, iris: &Iris, ids: &[String]) -> Result<Vec<String>, StoreError> {
     let err = |e| kg.storage_error(e);
-    let stale = rollup::needs_recompute(kg, iris)?;
     let views_before = views::Before::read(kg)?;
+    let full = !views_before.describes_store();
     let mut missing = Vec::new();
     let mut removed: BTreeMap<String, NamedNode> = BTreeMap::new();
     for id in ids {
@@ -270,7 +240,7 @@ pub fn remove_documents(kg: &KgStore, iris: &Iris, ids: &[String]) -> Result<Vec
     let versions = GraphName::NamedNode(iris.versions_graph());
     let removed_graphs: HashSet<NamedNode> = removed.values().cloned().collect();
     for graph in removed.values() {
-        if !stale {
+        if !full {
             ledger.record(kg, &stored_links(kg, graph)?, -1, true)?;
         }
         retract.extend(version_links(kg, iris, Some(graph), None)?);
@@ -291,23 +261,19 @@ pub fn remove_documents(kg: &KgStore, iris: &Iris, ids: &[String]) -> Result<Vec
     if removed.is_empty() {
         return Ok(missing);
     }
-    let plan = if stale { rollup::Plan::default() } else { rollup::plan(kg, iris, &ledger.take_changes())? };
     let mut t = kg.oxigraph().start_transaction().map_err(err)?;
     for graph in removed.values() {
         t.remove_named_graph(graph.as_ref()).map_err(err)?;
     }
-    for q in retract.iter().chain(&plan.remove).chain(&views::invalidation(kg)?) {
+    for q in retract.iter().chain(&views::invalidation(kg)?) {
         t.remove(q);
     }
-    t.extend(add.iter().chain(&plan.insert));
+    t.extend(&add);
     t.commit().map_err(err)?;
-    if stale {
-        rollup::recompute(kg, iris)?;
-    }
     let mut touched = Touched::default();
-    touched.cells(plan.cells);
+    touched.cells(ledger.take_changes());
     touched.facts(ledger.take_listed());
-    views::Pending { before: views_before, touched, full: stale, wrote: true }.run(kg, iris)?;
+    views::Pending { before: views_before, touched, full, wrote: true }.run(kg, iris)?;
     Ok(missing)
 }
 
@@ -336,21 +302,22 @@ mod tests {
         (facts.len(), rows.len())
     }
 
+    /// The totals the outcomes view keeps are the totals the document graphs give.
     fn assert_consistent(kg: &KgStore) {
-        let iris = Iris::default();
-        assert!(!rollup::is_stale(kg, &iris).unwrap());
-        assert_eq!(rollup::stored_cells(kg, &iris).unwrap(), rollup::compute_from_documents(kg).unwrap());
+        let kept = views::outcome_measures(kg).unwrap().expect("the views describe the store");
+        assert_eq!(kept, rollup::compute_by_iri(kg, &Iris::default()).unwrap());
     }
 
     #[test]
-    fn build_and_remove_keep_facts_re_posts_and_rollups_in_step() {
-        let kg = KgStore::in_memory().unwrap();
+    fn build_and_remove_keep_facts_re_posts_and_totals_in_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let kg = KgStore::open(dir.path()).unwrap();
         let iris = Iris::default();
         build_paths(&kg, vec![reposts()]);
         assert_eq!(facts_of(&kg, "312"), (1, 3), "one fact, three sources");
         assert_eq!(facts_of(&kg, "56"), (2, 2), "two quarters, two facts");
         assert_consistent(&kg);
-        let cells = rollup::stored_cells(&kg, &iris).unwrap();
+        let cells = rollup::compute_from_documents(&kg).unwrap();
         let cases = cells
             .iter()
             .find(|(c, _)| c.metric == "cases_solved" && c.campaign == Some(iris.campaign("清风-2024")))
@@ -369,7 +336,7 @@ mod tests {
         assert_eq!(facts_of(&kg, "312"), (0, 0));
         assert_consistent(&kg);
 
-        // Built again, one at a time: the same facts and rollups as in one build.
+        // Built again, one at a time: the same facts and totals as in one build.
         for f in ["yy_2024_report_traditional.txt", "yy_2024_report.txt", "yy_2024_report_source_line.txt"] {
             build_paths(&kg, vec![reposts().join(f)]);
         }

@@ -1,28 +1,24 @@
-//! Rollups: totals per agency, campaign, metric and unit, each fact counted once, kept at build and
-//! remove time in their own graph ([`crate::model::Iris::rollups_graph`]) as Data Cube observations
-//! (`pk:Rollup`, a `qb:Observation`): dimensions `pk:rollupAgency`, `pk:rollupCampaign`, `pk:rollupMetric`,
-//! `pk:rollupUnit`; measures `pk:total`, `pk:factCount` and `pk:documentCount` (documents reporting any
-//! of the cell's facts).
+//! Rollups: totals per agency, campaign, metric and unit, each fact counted once. They are the rows of the
+//! `outcomes-by-agency-campaign` view (src/views), kept at build and remove time beside the store, not in it:
+//! eight quads per cell were a sixth of a build's quads, and Oxigraph's load and compaction cost per quad.
 //!
 //! A build or remove keeps a [`Ledger`] of the facts it touches: how many outcomes linked each fact
 //! before (one index lookup, the first time the fact is seen) and how many it adds or removes. A fact that
 //! gains its first source adds its value to its cell; one that loses its last source takes it away. The
-//! cells' changes are applied to the stored cells when everything the ledger counted is committed.
-//!
-//! Crash safety: a build marks the rollups stale (`pk:rollupsStale true`) before it writes, and marks them
-//! current (`false`) when it has applied its changes. A build or remove that finds them stale, or missing
-//! from a store that holds documents (loaded by another tool), recomputes every cell from the document
-//! graphs ([`recompute`]) instead of applying changes to cells that may have missed some.
+//! view adds the cells' changes to the measures it held, once everything the ledger counted is committed.
+//! When the view did not describe the store before the write (a build stopped half way, a store loaded by
+//! another tool), every cell is computed from the document graphs instead ([`compute_from_documents`]).
 
 mod decimal;
 
 pub use decimal::{format_fixed, parse_fixed};
 
 use crate::facts::{Cell, FactLink};
-use crate::model::{metric_iri, Iris};
+use crate::model::Iris;
 use crate::store::{KgStore, StoreError};
-use crate::vocab::{pk, rdf, xsd};
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use crate::vocab::pk;
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a cell holds, or how it changes.
@@ -52,11 +48,11 @@ struct FactEntry {
     value: String,
 }
 
-/// The facts and cells a build or remove changes, not yet applied to the rollups.
+/// The facts and cells a build or remove changes, not yet handed to the views.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    facts: HashMap<NamedNode, FactEntry>,
-    documents: HashMap<Cell, i64>,
+    facts: FxHashMap<NamedNode, FactEntry>,
+    documents: FxHashMap<Cell, i64>,
     /// Facts without a cell (percentages: listed, never summed) that gained or lost a source.
     listed: HashSet<NamedNode>,
 }
@@ -130,176 +126,6 @@ fn stored_links(kg: &KgStore, fact: &NamedNode) -> Result<i64, StoreError> {
     Ok(n)
 }
 
-fn rollups(iris: &Iris) -> GraphName {
-    GraphName::NamedNode(iris.rollups_graph())
-}
-
-fn state_quad(iris: &Iris, stale: bool) -> Quad {
-    Quad::new(iris.rollups_graph(), pk::ROLLUPS_STALE, Literal::from(stale), rollups(iris))
-}
-
-/// Whether the rollups can be trusted: `Current` (the last write applied its changes), `Stale` (a build
-/// stopped before it applied them), or `Missing` (never computed: a new store, or one loaded by another
-/// tool, such as Oxigraph's bulk loader from `policekg extract` output).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Current,
-    Stale,
-    Missing,
-}
-
-pub fn state(kg: &KgStore, iris: &Iris) -> Result<State, StoreError> {
-    let has = |stale| kg.oxigraph().contains(&state_quad(iris, stale)).map_err(|e| kg.storage_error(e));
-    Ok(if has(true)? {
-        State::Stale
-    } else if has(false)? {
-        State::Current
-    } else {
-        State::Missing
-    })
-}
-
-/// Whether the rollups must be recomputed from the documents before they can be kept up to date.
-pub fn needs_recompute(kg: &KgStore, iris: &Iris) -> Result<bool, StoreError> {
-    Ok(match state(kg, iris)? {
-        State::Current => false,
-        State::Stale => true,
-        State::Missing => kg.has_documents()?,
-    })
-}
-
-/// Whether a build stopped before it applied its changes to the rollups.
-pub fn is_stale(kg: &KgStore, iris: &Iris) -> Result<bool, StoreError> {
-    Ok(state(kg, iris)? == State::Stale)
-}
-
-/// Marks the rollups stale until [`apply`] or [`recompute`] marks them current.
-pub fn mark_stale(kg: &KgStore, iris: &Iris) -> Result<(), StoreError> {
-    let err = |e| kg.storage_error(e);
-    let mut t = kg.oxigraph().start_transaction().map_err(err)?;
-    t.remove(&state_quad(iris, false));
-    t.insert(&state_quad(iris, true));
-    t.commit().map_err(err)
-}
-
-fn mark_current(t: &mut oxigraph::store::Transaction<'_>, iris: &Iris) {
-    t.remove(&state_quad(iris, true));
-    t.insert(&state_quad(iris, false));
-}
-
-/// Whether the store holds any rollup cell.
-pub fn has_cells(kg: &KgStore, iris: &Iris) -> Result<bool, StoreError> {
-    let g = iris.rollups_graph();
-    match kg.oxigraph().quads_for_pattern(None, Some(pk::TOTAL), None, Some(GraphNameRef::NamedNode(g.as_ref()))).next()
-    {
-        Some(q) => q.map(|_| true).map_err(|e| kg.storage_error(e)),
-        None => Ok(false),
-    }
-}
-
-/// The quads of one cell with its measures.
-fn cell_quads(iris: &Iris, cell: &Cell, m: &Measures) -> Vec<Quad> {
-    let c = cell.iri(iris);
-    let g = rollups(iris);
-    let mut q = vec![Quad::new(c.clone(), rdf::TYPE, pk::ROLLUP, g.clone())];
-    if let Some(a) = &cell.agency {
-        q.push(Quad::new(c.clone(), pk::ROLLUP_AGENCY, a.clone(), g.clone()));
-    }
-    if let Some(k) = &cell.campaign {
-        q.push(Quad::new(c.clone(), pk::ROLLUP_CAMPAIGN, k.clone(), g.clone()));
-    }
-    q.push(Quad::new(c.clone(), pk::ROLLUP_METRIC, metric_iri(&cell.metric), g.clone()));
-    q.push(Quad::new(c.clone(), pk::ROLLUP_UNIT, Literal::new_simple_literal(&cell.unit), g.clone()));
-    q.extend(measure_quads(&c, m, &g));
-    q
-}
-
-fn measure_quads(c: &NamedNode, m: &Measures, g: &GraphName) -> [Quad; 3] {
-    [
-        Quad::new(c.clone(), pk::TOTAL, Literal::new_typed_literal(format_fixed(m.total), xsd::DECIMAL), g.clone()),
-        Quad::new(c.clone(), pk::FACT_COUNT, Literal::new_typed_literal(m.facts.to_string(), xsd::INTEGER), g.clone()),
-        Quad::new(
-            c.clone(),
-            pk::DOCUMENT_COUNT,
-            Literal::new_typed_literal(m.documents.to_string(), xsd::INTEGER),
-            g.clone(),
-        ),
-    ]
-}
-
-/// The stored measures of a cell, if it is stored.
-fn stored_measures(kg: &KgStore, iris: &Iris, cell: &NamedNode) -> Result<Option<Measures>, StoreError> {
-    let g = iris.rollups_graph();
-    let g = GraphNameRef::NamedNode(g.as_ref());
-    let value = |p| -> Result<Option<String>, StoreError> { crate::dedup::literal(kg, cell.as_ref(), p, g) };
-    let Some(total) = value(pk::TOTAL)? else { return Ok(None) };
-    Ok(Some(Measures {
-        total: parse_fixed(&total).unwrap_or(0),
-        facts: value(pk::FACT_COUNT)?.and_then(|v| v.parse().ok()).unwrap_or(0),
-        documents: value(pk::DOCUMENT_COUNT)?.and_then(|v| v.parse().ok()).unwrap_or(0),
-    }))
-}
-
-/// What applying a write's changes does to the stored cells.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub remove: Vec<Quad>,
-    pub insert: Vec<Quad>,
-    /// Each changed cell with its measures afterwards (`None`: the cell is gone).
-    pub cells: Vec<(Cell, Option<Measures>)>,
-}
-
-/// What to remove and insert to apply `changes` to the stored cells.
-pub fn plan(kg: &KgStore, iris: &Iris, changes: &HashMap<Cell, Measures>) -> Result<Plan, StoreError> {
-    let mut plan = Plan::default();
-    let look_up = has_cells(kg, iris)?;
-    for (cell, change) in changes {
-        let c = cell.iri(iris);
-        let old = if look_up { stored_measures(kg, iris, &c)? } else { None };
-        let mut new = old.unwrap_or_default();
-        new += *change;
-        match old {
-            Some(old) if new.facts <= 0 => plan.remove.extend(cell_quads(iris, cell, &old)),
-            Some(old) => {
-                plan.remove.extend(measure_quads(&c, &old, &rollups(iris)));
-                plan.insert.extend(measure_quads(&c, &new, &rollups(iris)));
-            }
-            None if new.facts > 0 => plan.insert.extend(cell_quads(iris, cell, &new)),
-            None => {}
-        }
-        plan.cells.push((cell.clone(), (new.facts > 0).then_some(new)));
-    }
-    Ok(plan)
-}
-
-/// Applies a build's changes and marks the rollups current: with the bulk loader into a store without cells,
-/// else in one transaction. Returns the changed cells with their new measures.
-pub fn apply(
-    kg: &KgStore,
-    iris: &Iris,
-    changes: &HashMap<Cell, Measures>,
-) -> Result<Vec<(Cell, Option<Measures>)>, StoreError> {
-    let err = |e| kg.storage_error(e);
-    let Plan { remove, insert, cells } = plan(kg, iris, changes)?;
-    if remove.is_empty() && insert.len() > 100_000 {
-        let mut loader = kg.oxigraph().bulk_loader();
-        loader.load_quads(insert).map_err(err)?;
-        loader.commit().map_err(err)?;
-        let mut t = kg.oxigraph().start_transaction().map_err(err)?;
-        mark_current(&mut t, iris);
-        t.commit().map_err(err)?;
-        return Ok(cells);
-    }
-    let mut t = kg.oxigraph().start_transaction().map_err(err)?;
-    for q in &remove {
-        t.remove(q);
-    }
-    t.extend(&insert);
-    mark_current(&mut t, iris);
-    t.commit().map_err(err)?;
-    Ok(cells)
-}
-
 /// Every cell, computed from the document graphs: each fact once, its value and cell read from the first
 /// outcome that reports it.
 pub fn compute_from_documents(kg: &KgStore) -> Result<BTreeMap<Cell, Measures>, StoreError> {
@@ -339,6 +165,11 @@ pub fn compute_from_documents(kg: &KgStore) -> Result<BTreeMap<Cell, Measures>, 
     Ok(cells)
 }
 
+/// [`compute_from_documents`] by each cell's IRI, as the outcomes view keys them.
+pub fn compute_by_iri(kg: &KgStore, iris: &Iris) -> Result<BTreeMap<String, Measures>, StoreError> {
+    Ok(compute_from_documents(kg)?.into_iter().map(|(cell, m)| (cell.iri(iris).as_str().to_owned(), m)).collect())
+}
+
 /// An outcome's cell and value, read from its document graph (`None` for percentages).
 pub(crate) fn outcome_cell(kg: &KgStore, o: &NamedNode, g: &NamedNode) -> Result<Option<(Cell, String)>, StoreError> {
     let graph = GraphNameRef::NamedNode(g.as_ref());
@@ -367,55 +198,4 @@ pub(crate) fn outcome_cell(kg: &KgStore, o: &NamedNode, g: &NamedNode) -> Result
     let cell =
         Cell { agency: node(object(pk::ATTRIBUTED_TO)?), campaign: node(object(pk::CAMPAIGN_PROP)?), metric, unit };
     Ok(Some((cell, value)))
-}
-
-/// The cells as stored.
-pub fn stored_cells(kg: &KgStore, iris: &Iris) -> Result<BTreeMap<Cell, Measures>, StoreError> {
-    let g = iris.rollups_graph();
-    let graph = GraphNameRef::NamedNode(g.as_ref());
-    let mut cells = BTreeMap::new();
-    for q in kg.oxigraph().quads_for_pattern(None, Some(rdf::TYPE), Some(pk::ROLLUP.into()), Some(graph)) {
-        let NamedOrBlankNode::NamedNode(c) = q.map_err(|e| kg.storage_error(e))?.subject else { continue };
-        let object = |p| -> Result<Option<Term>, StoreError> {
-            match kg.oxigraph().quads_for_pattern(Some(c.as_ref().into()), Some(p), None, Some(graph)).next() {
-                Some(q) => Ok(Some(q.map_err(|e| kg.storage_error(e))?.object)),
-                None => Ok(None),
-            }
-        };
-        let node = |t: Option<Term>| match t {
-            Some(Term::NamedNode(n)) => Some(n),
-            _ => None,
-        };
-        let metric = node(object(pk::ROLLUP_METRIC)?)
-            .and_then(|m| m.as_str().strip_prefix(&format!("{}metric_", pk::NS)).map(str::to_owned))
-            .unwrap_or_default();
-        let unit = match object(pk::ROLLUP_UNIT)? {
-            Some(Term::Literal(l)) => l.value().to_owned(),
-            _ => String::new(),
-        };
-        let cell = Cell {
-            agency: node(object(pk::ROLLUP_AGENCY)?),
-            campaign: node(object(pk::ROLLUP_CAMPAIGN)?),
-            metric,
-            unit,
-        };
-        if let Some(m) = stored_measures(kg, iris, &c)? {
-            cells.insert(cell, m);
-        }
-    }
-    Ok(cells)
-}
-
-/// Replaces every cell with cells computed from the document graphs, and marks the rollups current.
-pub fn recompute(kg: &KgStore, iris: &Iris) -> Result<(), StoreError> {
-    let cells = compute_from_documents(kg)?;
-    let err = |e| kg.storage_error(e);
-    let g = iris.rollups_graph();
-    let mut t = kg.oxigraph().start_transaction().map_err(err)?;
-    t.remove_named_graph(g.as_ref()).map_err(err)?;
-    for (cell, m) in &cells {
-        t.extend(&cell_quads(iris, cell, m));
-    }
-    mark_current(&mut t, iris);
-    t.commit().map_err(err)
 }

@@ -162,44 +162,49 @@ fn unescape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// A view's rows in the order of its file: the named query's ORDER BY.
-pub struct Sorted<'a> {
-    lines: Vec<(&'a str, &'a Row)>,
+/// A view's lines in the order of its file (the named query's ORDER BY), each encoded once for the
+/// digest and the file.
+pub struct Sorted {
+    lines: Vec<String>,
 }
 
-impl<'a> Sorted<'a> {
-    pub fn new(spec: &Spec, rows: &'a KeyedRows) -> Self {
-        let mut lines: Vec<(&str, &Row)> =
+impl Sorted {
+    pub fn new(spec: &Spec, rows: &KeyedRows) -> Self {
+        let mut keyed: Vec<(&str, &Row)> =
             rows.iter().flat_map(|(k, rs)| rs.iter().map(move |r| (k.as_str(), r))).collect();
-        lines.sort_by(|a, b| compare_rows(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
+        keyed.sort_by(|a, b| compare_rows(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
+        let lines = keyed
+            .into_iter()
+            .map(|(key, row)| {
+                let mut line = String::with_capacity(128);
+                line.push_str(key);
+                for cell in row.iter() {
+                    line.push('\t');
+                    if let Some(term) = cell {
+                        encode_cell(term, &mut line);
+                    }
+                }
+                line.push('\n');
+                line
+            })
+            .collect();
         Self { lines }
     }
 
-    /// Calls `f` with each line of the file's body, in order, newline included.
-    pub fn for_each_line(&self, mut f: impl FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
-        let mut line = String::new();
-        for (key, row) in &self.lines {
-            line.clear();
-            line.push_str(key);
-            for cell in row.iter() {
-                line.push('\t');
-                if let Some(term) = cell {
-                    encode_cell(term, &mut line);
-                }
-            }
-            line.push('\n');
-            f(&line)?;
-        }
-        Ok(())
+    /// The lines of the file's body, in order, newline included.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.lines.iter().map(String::as_str)
     }
 }
 
 /// Writes the rows under `header`; replaces the file whole.
-pub fn write(path: &Path, header: &Header, rows: &Sorted<'_>) -> std::io::Result<()> {
+pub fn write(path: &Path, header: &Header, rows: &Sorted) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     let mut out = BufWriter::new(File::create(&tmp)?);
     writeln!(out, "{}", header.line())?;
-    rows.for_each_line(|line| out.write_all(line.as_bytes()))?;
+    for line in rows.lines() {
+        out.write_all(line.as_bytes())?;
+    }
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(&tmp, path)
 }

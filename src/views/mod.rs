@@ -7,13 +7,14 @@
 //! this machine. At 20,000 documents `outcomes-by-agency-campaign` returns 187,000 rows with two labels
 //! each: no join order brings that under a second (docs/benchmarks.md gives the probes).
 //!
-//! Each view is a map from a key to the rows it gives: a rollup cell, a fact, an organisation. A write
-//! records the keys it touched ([`Touched`]); after it has committed, [`refresh`] computes those keys'
-//! rows again by point lookups ([`lookup`]) and rewrites the files. The SPARQL in `queries/` stays the
+//! Each view is a map from a key to the rows it gives: a rollup cell (its measures are kept nowhere else:
+//! see [`crate::rollup`]), a fact, an organisation. A write records the keys it touched ([`Touched`]) and
+//! the cells' changes; after it has committed, [`refresh`] computes those keys' rows again by point lookups
+//! ([`lookup`]) and rewrites the files. The SPARQL in `queries/` stays the
 //! definition: `policekg query NAME --no-views` evaluates it, and tests/views.rs checks that both give
 //! the same rows in the same order after builds, re-builds and removals.
 //!
-//! Consistency: the store holds a stamp (`pk:viewsStamp`, in the rollups graph) and each view file the
+//! Consistency: the store holds a stamp (`pk:viewsStamp`, in the views graph) and each view file the
 //! same stamp in its header. Every write removes the stamp from the store first; a refresh writes the
 //! files with a new stamp, then stores it. So a view is read only when it describes the store as it is,
 //! and a write that stopped half way, or a store loaded by another tool, leaves the named queries
@@ -33,8 +34,10 @@ use crate::vocab::{org, pk, rdf, rdfs};
 use lookup::Lookup;
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// One row of a view: a term per variable of the named query, `None` where it is unbound.
@@ -59,12 +62,12 @@ pub struct Touched {
     /// What the write stated of shared entities, kept when the store held nothing before: then it is all
     /// the store says of them, and the rows are computed without a lookup.
     described: Option<lookup::Descriptions>,
-    /// Rollup cells with their measures after the write (`None`: the cell is gone).
-    cells: HashMap<Cell, Option<Measures>>,
+    /// Rollup cells with how the write changed their measures.
+    cells: FxHashMap<Cell, Measures>,
     /// Facts reported as percentages (rate changes among them).
-    facts: HashSet<NamedNode>,
+    facts: FxHashSet<NamedNode>,
     /// Subjects of descriptions written to the entities graph (agencies and units among them).
-    organisations: HashSet<NamedNode>,
+    organisations: FxHashSet<NamedNode>,
 }
 
 impl Touched {
@@ -78,8 +81,10 @@ impl Touched {
         self.described = None;
     }
 
-    pub fn cells(&mut self, finals: impl IntoIterator<Item = (Cell, Option<Measures>)>) {
-        self.cells.extend(finals);
+    pub fn cells(&mut self, changes: impl IntoIterator<Item = (Cell, Measures)>) {
+        for (cell, change) in changes {
+            *self.cells.entry(cell).or_default() += change;
+        }
     }
 
     pub fn facts(&mut self, facts: impl IntoIterator<Item = NamedNode>) {
@@ -113,6 +118,8 @@ pub struct Before {
     stamp: Option<String>,
     /// The store held no graph but the ontology's: the views start empty.
     blank: bool,
+    /// Every view file describes the store as it is.
+    current: bool,
 }
 
 impl Before {
@@ -125,8 +132,28 @@ impl Before {
                 break;
             }
         }
-        Ok(Self { stamp: stored_stamp(kg)?.map(|(_, s)| s), blank })
+        let stamp = stored_stamp(kg)?.map(|(_, s)| s);
+        let mut current = stamp.is_some() && views_dir(kg).is_some();
+        if let (Some(dir), Some(stamp)) = (views_dir(kg), &stamp) {
+            let digest = definition_digest();
+            for spec in VIEWS {
+                current &= describes(&dir, &spec, &digest, stamp)?;
+            }
+        }
+        Ok(Self { stamp, blank, current })
     }
+
+    /// Whether the views, as they were, can be brought up to date by the write's changes alone.
+    pub fn describes_store(&self) -> bool {
+        self.blank || self.current
+    }
+}
+
+/// Whether the file of `spec` in `dir` was written for this build's definitions and the store's `stamp`.
+fn describes(dir: &Path, spec: &Spec, digest: &str, stamp: &str) -> Result<bool, StoreError> {
+    let path = file::path(dir, spec);
+    let header = file::read_header(&path).map_err(io_error(&path))?;
+    Ok(header.is_some_and(|h| h.name == spec.name && h.ontology == digest && h.stamp == stamp))
 }
 
 /// The stamp quads to remove in a write's first transaction: from then on, no view is read.
@@ -180,7 +207,7 @@ fn definition_digest() -> String {
     for spec in VIEWS {
         h.update(crate::query::named_query(spec.name).map_or("", |q| q.text).as_bytes());
     }
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&h.finalize()[..8])
 }
 
 fn views_dir(kg: &KgStore) -> Option<PathBuf> {
@@ -196,7 +223,7 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
 pub struct Pending {
     pub before: Before,
     pub touched: Touched,
-    /// Compute every key's rows (the rollups were recomputed).
+    /// Compute every key's rows (the write kept no ledger of its changes).
     pub full: bool,
     /// The write changed the store (else current views are left as they are).
     pub wrote: bool,
@@ -220,9 +247,10 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
     let mut computed = Vec::new();
     for spec in VIEWS {
         let path = file::path(&dir, &spec);
-        let header = file::read_header(&path).map_err(io_error(&path))?;
-        let current = header
-            .is_some_and(|h| h.name == spec.name && h.ontology == digest && Some(&h.stamp) == before.stamp.as_ref());
+        let current = match &before.stamp {
+            Some(stamp) => describes(&dir, &spec, &digest, stamp)?,
+            None => false,
+        };
         // Only rows that described the store before the write are brought up to date key by key; any
         // other view is computed whole, touched keys included.
         let rows = if !full && (before.blank || current) {
@@ -240,15 +268,13 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
     hasher.update(digest.as_bytes());
     let sorted: Vec<_> =
         computed.iter().map(|(spec, path, rows)| (spec, path, file::Sorted::new(spec, rows))).collect();
-    for (spec, path, rows) in &sorted {
+    for (spec, _, rows) in &sorted {
         hasher.update(spec.name.as_bytes());
-        rows.for_each_line(|line| {
+        for line in rows.lines() {
             hasher.update(line.as_bytes());
-            Ok(())
-        })
-        .map_err(io_error(path))?;
+        }
     }
-    let stamp: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let stamp = crate::model::hex(&hasher.finalize()[..16]);
     for (spec, path, rows) in &sorted {
         let header = file::Header { name: spec.name.to_owned(), ontology: digest.clone(), stamp: stamp.clone() };
         file::write(path, &header, rows).map_err(io_error(path))?;
@@ -258,7 +284,7 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
     for q in invalidation(kg)? {
         t.remove(&q);
     }
-    let graph = iris.rollups_graph();
+    let graph = iris.views_graph();
     t.insert(&Quad::new(graph.clone(), pk::VIEWS_STAMP, Literal::new_simple_literal(stamp), graph));
     t.commit().map_err(err)
 }
@@ -300,12 +326,22 @@ fn update(
     let described = touched.described.as_ref();
     match spec.name {
         n if n == outcomes::SPEC.name => {
-            let cells: Vec<(&Cell, &Option<Measures>)> = touched.cells.iter().collect();
-            let rows = rows_of(kg, described, &cells, |lookup, (cell, measures)| match measures {
-                Some(m) => outcomes::rows(lookup, cell, m),
-                None => Ok(Vec::new()),
+            // Each cell's measures: what its rows said before the write, changed by the write.
+            let cells: Vec<(String, &Cell, Measures)> = touched
+                .cells
+                .iter()
+                .map(|(cell, change)| {
+                    let key = cell.iri(iris).as_str().to_owned();
+                    let mut m = out.get(&key).and_then(|rows| outcomes::measures(rows)).unwrap_or_default();
+                    m += *change;
+                    (key, cell, m)
+                })
+                .collect();
+            let rows = rows_of(kg, described, &cells, |lookup, (_, cell, m)| match m.facts > 0 {
+                true => outcomes::rows(lookup, cell, m),
+                false => Ok(Vec::new()),
             })?;
-            set_all(out, &cells, |(cell, _)| cell.iri(iris).as_str().to_owned(), rows);
+            set_all(out, &cells, |(key, _, _)| key.clone(), rows);
         }
         n if n == changes::SPEC.name => {
             let facts: Vec<&NamedNode> = touched.facts.iter().collect();
@@ -330,7 +366,7 @@ fn all_rows(kg: &KgStore, iris: &Iris, spec: &Spec) -> Result<file::KeyedRows, S
     let lookup = Lookup::new(kg, None);
     match spec.name {
         n if n == outcomes::SPEC.name => {
-            let cells: Vec<(Cell, Measures)> = rollup::stored_cells(kg, iris)?.into_iter().collect();
+            let cells: Vec<(Cell, Measures)> = rollup::compute_from_documents(kg)?.into_iter().collect();
             let rows = rows_of(kg, None, &cells, |lookup, (cell, m)| outcomes::rows(lookup, cell, m))?;
             set_all(&mut out, &cells, |(cell, _)| cell.iri(iris).as_str().to_owned(), rows);
         }
@@ -348,16 +384,22 @@ fn all_rows(kg: &KgStore, iris: &Iris, spec: &Spec) -> Result<file::KeyedRows, S
     Ok(out)
 }
 
+/// The measures of every rollup cell, by the cell's IRI, as the outcomes view holds them (`None` when it
+/// does not describe the store).
+pub fn outcome_measures(kg: &KgStore) -> Result<Option<BTreeMap<String, Measures>>, StoreError> {
+    let Some((_, path)) = current(kg, outcomes::SPEC.name)? else { return Ok(None) };
+    let rows = file::read_keyed(&path).map_err(io_error(&path))?;
+    Ok(Some(rows.iter().filter_map(|(key, rows)| Some((key.clone(), outcomes::measures(rows)?))).collect()))
+}
+
 /// The view answering the named query `name`, when it describes the store as it is.
 pub fn current(kg: &KgStore, name: &str) -> Result<Option<(Spec, PathBuf)>, StoreError> {
     let (Some(spec), Some(dir)) = (VIEWS.into_iter().find(|s| s.name == name), views_dir(kg)) else {
         return Ok(None);
     };
     let Some((_, stamp)) = stored_stamp(kg)? else { return Ok(None) };
-    let path = file::path(&dir, &spec);
-    let header = file::read_header(&path).map_err(io_error(&path))?;
-    let fits = header.is_some_and(|h| h.name == spec.name && h.ontology == definition_digest() && h.stamp == stamp);
-    Ok(fits.then_some((spec, path)))
+    let fits = describes(&dir, &spec, &definition_digest(), &stamp)?;
+    Ok(fits.then_some((spec, file::path(&dir, &spec))))
 }
 
 /// The rows of a view file in the query's order (without repeats for SELECT DISTINCT), read as they

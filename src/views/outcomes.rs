@@ -6,10 +6,10 @@ use super::lookup::{bound, or_unbound, product, Lookup};
 use super::{Row, Spec};
 use crate::facts::Cell;
 use crate::model::metric_iri;
-use crate::rollup::{format_fixed, Measures};
+use crate::rollup::{format_fixed, parse_fixed, Measures};
 use crate::store::StoreError;
 use crate::vocab::{skos, xsd};
-use oxigraph::model::{Literal, NamedNode};
+use oxigraph::model::{Literal, NamedNode, Term};
 
 pub const SPEC: Spec = Spec {
     name: "outcomes-by-agency-campaign",
@@ -37,4 +37,18 @@ pub fn rows(lookup: &mut Lookup<'_>, cell: &Cell, m: &Measures) -> Result<Vec<Ro
     let mut columns = vec![agency, campaign, notation];
     columns.extend(measures.into_iter().map(|l| vec![Some(l.into())]));
     Ok(product(columns))
+}
+
+/// The measures a cell's rows state (each row states them alike), read back to be changed by a write.
+pub fn measures(rows: &[Row]) -> Option<Measures> {
+    let row = rows.first()?;
+    let value = |column: usize| match row.get(column) {
+        Some(Some(Term::Literal(l))) => Some(l.value()),
+        _ => None,
+    };
+    Some(Measures {
+        total: parse_fixed(value(4)?)?,
+        facts: value(5)?.parse().ok()?,
+        documents: value(6)?.parse().ok()?,
+    })
 }
