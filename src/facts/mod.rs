@@ -31,8 +31,6 @@ pub struct Linker<'a> {
     had_documents: bool,
     /// A commit of this build made links visible in the store.
     committed: bool,
-    /// The views' stamp is removed: they are not read until the build has refreshed them.
-    invalidated: bool,
     /// The views are computed whole at the end, so the ledger is not kept: they did not describe the store
     /// before the build (one stopped half way, or another tool loaded it), or a document came twice.
     full: bool,
@@ -55,7 +53,6 @@ impl<'a> Linker<'a> {
             ledger: Ledger::default(),
             had_documents: kg.has_documents()?,
             committed: false,
-            invalidated: false,
             full: !views_before.describes_store(),
             linked: HashSet::new(),
             touched: Touched::new(&views_before),
@@ -82,9 +79,9 @@ impl<'a> Linker<'a> {
         if docs.is_empty() {
             return Ok(());
         }
-        if !self.invalidated {
+        if !self.wrote {
+            // From the first write on, the views are not read until the build has refreshed them.
             views::invalidate(self.kg)?;
-            self.invalidated = true;
             self.wrote = true;
         }
         for doc in docs.iter_mut() {
