@@ -49,15 +49,18 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// The cell's observation IRI: `rollup/<hash of the dimensions>`.
-    pub fn iri(&self, iris: &Iris) -> NamedNode {
-        let key = [
-            self.agency.as_ref().map_or("", |n| n.as_str()),
-            self.campaign.as_ref().map_or("", |n| n.as_str()),
-            &self.metric,
-            &self.unit,
-        ];
-        NamedNode::new_unchecked(format!("{}rollup/{}", iris.base(), &digest(&key)[..32]))
+    /// The cell as a view key: agency, campaign, metric and unit, space separated (an IRI has no space; a
+    /// missing agency or campaign is empty). [`Cell::from_key`] reads it back.
+    pub fn key(&self) -> String {
+        let iri = |n: &Option<NamedNode>| n.as_ref().map_or(String::new(), |n| n.as_str().to_owned());
+        format!("{} {} {} {}", iri(&self.agency), iri(&self.campaign), self.metric, self.unit)
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        let mut parts = key.splitn(4, ' ');
+        let mut iri = || parts.next().map(|p| (!p.is_empty()).then(|| NamedNode::new_unchecked(p)));
+        let (agency, campaign) = (iri()?, iri()?);
+        Some(Cell { agency, campaign, metric: parts.next()?.to_owned(), unit: parts.next()?.to_owned() })
     }
 }
 
@@ -181,6 +184,22 @@ mod tests {
 
     fn facts(doc: &str, date: &str, root: Option<&Root>, outcomes: &[OutcomeIdentity]) -> Vec<String> {
         fact_links(&Iris::default(), doc, Some(date), root, outcomes).into_iter().map(|l| l.fact.to_string()).collect()
+    }
+
+    #[test]
+    fn a_cell_key_reads_back_as_the_cell_with_or_without_agency_and_campaign() {
+        let iris = Iris::default();
+        let full = Cell {
+            agency: Some(iris.agency("江城市公安局")),
+            campaign: Some(iris.campaign("清风-2024")),
+            metric: "cases_solved".into(),
+            unit: "case".into(),
+        };
+        let bare = Cell { agency: None, campaign: None, ..full.clone() };
+        for cell in [full, bare] {
+            assert_eq!(Cell::from_key(&cell.key()), Some(cell.clone()));
+        }
+        assert_eq!(Cell::from_key("no separators"), None);
     }
 
     #[test]

@@ -302,7 +302,7 @@ mod tests {
     /// The totals the outcomes view keeps are the totals the document graphs give.
     fn assert_consistent(kg: &KgStore) {
         let kept = views::outcome_measures(kg).unwrap().expect("the views describe the store");
-        assert_eq!(kept, rollup::compute_by_iri(kg, &Iris::default()).unwrap());
+        assert_eq!(kept, rollup::compute_by_key(kg).unwrap());
     }
 
     #[test]

@@ -14,7 +14,6 @@ mod decimal;
 pub use decimal::{format_fixed, parse_fixed};
 
 use crate::facts::{Cell, FactLink};
-use crate::model::Iris;
 use crate::store::{KgStore, StoreError};
 use crate::vocab::pk;
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
@@ -165,9 +164,9 @@ pub fn compute_from_documents(kg: &KgStore) -> Result<BTreeMap<Cell, Measures>, 
     Ok(cells)
 }
 
-/// [`compute_from_documents`] by each cell's IRI, as the outcomes view keys them.
-pub fn compute_by_iri(kg: &KgStore, iris: &Iris) -> Result<BTreeMap<String, Measures>, StoreError> {
-    Ok(compute_from_documents(kg)?.into_iter().map(|(cell, m)| (cell.iri(iris).as_str().to_owned(), m)).collect())
+/// [`compute_from_documents`] by each cell's key, as the outcomes view keys them.
+pub fn compute_by_key(kg: &KgStore) -> Result<BTreeMap<String, Measures>, StoreError> {
+    Ok(compute_from_documents(kg)?.into_iter().map(|(cell, m)| (cell.key(), m)).collect())
 }
 
 /// An outcome's cell and value, read from its document graph (`None` for percentages).

@@ -1,5 +1,5 @@
 //! Materialized views: the rows of the named queries that read the whole store (`outcomes-by-agency-campaign`,
-//! `year-over-year`, `agency-hierarchy`), kept at build and remove time in files beside the store
+//! `year-over-year`, `agency-hierarchy`, `totals-up-the-hierarchy`), kept at build and remove time in files beside the store
 //! (`STORE/views/NAME.rows`), so that `policekg query NAME` reads its answer instead of joining it.
 //!
 //! Why not the store: every IRI and every string of more than 16 bytes (a Chinese label of six characters)
@@ -25,6 +25,7 @@ mod file;
 mod hierarchy;
 mod lookup;
 mod outcomes;
+mod totals;
 
 use crate::facts::Cell;
 use crate::model::{DocumentGraph, Iris};
@@ -53,8 +54,9 @@ pub struct Spec {
     pub distinct: bool,
 }
 
-/// Every view, by the named query it answers.
-pub const VIEWS: [Spec; 3] = [outcomes::SPEC, changes::SPEC, hierarchy::SPEC];
+/// Every view, by the named query it answers. The totals up the hierarchy come last: they are derived from
+/// the outcomes view's cells.
+pub const VIEWS: [Spec; 4] = [outcomes::SPEC, changes::SPEC, hierarchy::SPEC, totals::SPEC];
 
 /// The keys a write touched, whose rows must be computed again.
 #[derive(Debug, Default)]
@@ -253,13 +255,17 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
         };
         // Only rows that described the store before the write are brought up to date key by key; any
         // other view is computed whole, touched keys included.
-        let rows = if !full && (before.blank || current) {
+        let rows = if spec == totals::SPEC {
+            let outcomes = computed.iter().find(|(s, _, _)| *s == outcomes::SPEC).map(|(_, _, rows)| rows);
+            let described = if full { None } else { touched.described.as_ref() };
+            totals::derive(kg, described, outcomes.unwrap_or(&file::KeyedRows::new()))?
+        } else if !full && (before.blank || current) {
             let mut rows =
                 if before.blank { file::KeyedRows::new() } else { file::read_keyed(&path).map_err(io_error(&path))? };
-            update(kg, iris, &spec, touched, &mut rows)?;
+            update(kg, &spec, touched, &mut rows)?;
             rows
         } else {
-            all_rows(kg, iris, &spec)?
+            all_rows(kg, &spec)?
         };
         computed.push((spec, path, rows));
     }
@@ -316,13 +322,7 @@ fn set_all<K>(out: &mut file::KeyedRows, keys: &[K], key: impl Fn(&K) -> String,
     }
 }
 
-fn update(
-    kg: &KgStore,
-    iris: &Iris,
-    spec: &Spec,
-    touched: &Touched,
-    out: &mut file::KeyedRows,
-) -> Result<(), StoreError> {
+fn update(kg: &KgStore, spec: &Spec, touched: &Touched, out: &mut file::KeyedRows) -> Result<(), StoreError> {
     let described = touched.described.as_ref();
     match spec.name {
         n if n == outcomes::SPEC.name => {
@@ -331,7 +331,7 @@ fn update(
                 .cells
                 .iter()
                 .map(|(cell, change)| {
-                    let key = cell.iri(iris).as_str().to_owned();
+                    let key = cell.key();
                     let mut m = out.get(&key).and_then(|rows| outcomes::measures(rows)).unwrap_or_default();
                     m += *change;
                     (key, cell, m)
@@ -361,14 +361,14 @@ fn update(
 }
 
 /// Every key's rows, computed from the store.
-fn all_rows(kg: &KgStore, iris: &Iris, spec: &Spec) -> Result<file::KeyedRows, StoreError> {
+fn all_rows(kg: &KgStore, spec: &Spec) -> Result<file::KeyedRows, StoreError> {
     let mut out = file::KeyedRows::new();
     let lookup = Lookup::new(kg, None);
     match spec.name {
         n if n == outcomes::SPEC.name => {
             let cells: Vec<(Cell, Measures)> = rollup::compute_from_documents(kg)?.into_iter().collect();
             let rows = rows_of(kg, None, &cells, |lookup, (cell, m)| outcomes::rows(lookup, cell, m))?;
-            set_all(&mut out, &cells, |(cell, _)| cell.iri(iris).as_str().to_owned(), rows);
+            set_all(&mut out, &cells, |(cell, _)| cell.key(), rows);
         }
         n if n == changes::SPEC.name => {
             let facts = changes::all_keys(&lookup)?;

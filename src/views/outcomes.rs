@@ -19,24 +19,37 @@ pub const SPEC: Spec = Spec {
 };
 
 pub fn rows(lookup: &mut Lookup<'_>, cell: &Cell, m: &Measures) -> Result<Vec<Row>, StoreError> {
+    let mut columns = dimensions(lookup, cell, false)?;
+    let measures = [
+        Literal::new_typed_literal(format_fixed(m.total), xsd::DECIMAL),
+        Literal::new_typed_literal(m.facts.to_string(), xsd::INTEGER),
+        Literal::new_typed_literal(m.documents.to_string(), xsd::INTEGER),
+    ];
+    columns.extend(measures.into_iter().map(|l| vec![Some(l.into())]));
+    Ok(product(columns))
+}
+
+/// The values of a cell's agency, campaign, metric and unit columns: the agency's and campaign's labels
+/// (unbound when there are none, unless `agency_required`), the metric's notation, the unit.
+pub fn dimensions(
+    lookup: &mut Lookup<'_>,
+    cell: &Cell,
+    agency_required: bool,
+) -> Result<Vec<Vec<Option<Term>>>, StoreError> {
     let labels = |lookup: &mut Lookup<'_>, n: &Option<NamedNode>| -> Result<Vec<_>, StoreError> {
         Ok(match n {
             Some(n) => or_unbound(lookup.labels(n)?),
             None => vec![None],
         })
     };
-    let agency = labels(lookup, &cell.agency)?;
+    let agency = match (&cell.agency, agency_required) {
+        (Some(a), true) => bound(lookup.labels(a)?),
+        (None, true) => Vec::new(),
+        (_, false) => labels(lookup, &cell.agency)?,
+    };
     let campaign = labels(lookup, &cell.campaign)?;
     let notation = bound(lookup.shared_objects(&metric_iri(&cell.metric), skos::NOTATION)?);
-    let measures = [
-        Literal::new_simple_literal(&cell.unit),
-        Literal::new_typed_literal(format_fixed(m.total), xsd::DECIMAL),
-        Literal::new_typed_literal(m.facts.to_string(), xsd::INTEGER),
-        Literal::new_typed_literal(m.documents.to_string(), xsd::INTEGER),
-    ];
-    let mut columns = vec![agency, campaign, notation];
-    columns.extend(measures.into_iter().map(|l| vec![Some(l.into())]));
-    Ok(product(columns))
+    Ok(vec![agency, campaign, notation, vec![Some(Literal::new_simple_literal(&cell.unit).into())]])
 }
 
 /// The measures a cell's rows state (each row states them alike), read back to be changed by a write.
