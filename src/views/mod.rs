@@ -1,6 +1,7 @@
 //! Materialized views: the rows of the named queries that read the whole store (`outcomes-by-agency-campaign`,
-//! `year-over-year`, `agency-hierarchy`, `totals-up-the-hierarchy`), kept at build and remove time in files beside the store
-//! (`STORE/views/NAME.rows`), so that `policekg query NAME` reads its answer instead of joining it.
+//! `year-over-year`, `agency-hierarchy`, `totals-up-the-hierarchy`), kept at build and remove time in files
+//! beside the store (`STORE/views/NAME.rows`), so that `policekg query NAME` reads its answer instead of
+//! joining it.
 //!
 //! Why not the store: every IRI and every string of more than 16 bytes (a Chinese label of six characters)
 //! that a query returns, or that a join goes through, costs Oxigraph a RocksDB lookup, about 10 µs on
