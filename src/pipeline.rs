@@ -78,6 +78,8 @@ pub struct BuildSummary {
     pub writing: Duration,
     /// Wall time of the compaction that ends the build.
     pub compacting: Duration,
+    /// Wall time of the views' refresh (it overlaps with `compacting`).
+    pub refreshing: Duration,
 }
 
 /// Observer of a build's progress (the CLI draws a progress bar with it).
@@ -220,14 +222,20 @@ pub fn build(
     }
     if let (Ok(()), Some(pending)) = (&result, views) {
         let compact = options.compact && w.built > 0;
-        let t = Instant::now();
         // The views' lookups run beside the compaction: one waits on the store, the other mostly on the disk.
         let (compacted, refreshed) = std::thread::scope(|s| {
-            let compaction = s.spawn(|| if compact { store.compact() } else { Ok(()) });
+            let compaction = s.spawn(|| {
+                let t = Instant::now();
+                (if compact { store.compact() } else { Ok(()) }, t.elapsed())
+            });
+            let t = Instant::now();
             let refreshed = pending.run(store, iris);
-            (compaction.join().unwrap_or_else(|_| Err(StoreError::Panicked("compaction"))), refreshed)
+            summary.refreshing = t.elapsed();
+            let (compacted, took) =
+                compaction.join().unwrap_or_else(|_| (Err(StoreError::Panicked("compaction")), Duration::ZERO));
+            summary.compacting = took;
+            (compacted, refreshed)
         });
-        summary.compacting = t.elapsed();
         result = compacted.and(refreshed);
     }
     summary.built = w.built;

@@ -200,7 +200,9 @@ fn re_posting_a_generated_corpus_changes_no_total() {
     run(&["scripts/repost.py", s(&corpus), "--share", "0.3", "--seed", "3", "-o", s(&with_reposts)]);
     let (plain, reposted) = (dir.path().join("plain"), dir.path().join("reposted"));
     ok(&["build", s(&corpus), "--store", s(&plain), "--quiet"]);
-    ok(&["build", s(&with_reposts), "--store", s(&reposted), "--quiet"]);
+    // Small batches and commits: re-posts whose original an earlier commit stored are linked to its facts.
+    let small = ["--batch-size", "10", "--commit-every", "40"];
+    ok(&[&["build", s(&with_reposts), "--store", s(&reposted), "--quiet"][..], &small].concat());
     let links = select(&reposted, "SELECT ?d ?r WHERE { ?d pk:duplicateOf ?r }");
     assert_eq!(links.len(), 90, "every re-post is linked");
     assert!(links.iter().all(|r| r[0].replace("-rp>", ">") == r[1]), "each to its original");

@@ -120,13 +120,14 @@ pub(crate) fn summary_line(s: &BuildSummary) -> String {
     let rate = if secs > 0.0 { s.built as f64 / secs } else { 0.0 };
     format!(
         "built {} document(s), {} unchanged, {} failed in {secs:.1}s ({rate:.0} documents/s; extracting {:.1}s, \
-         writing {:.1}s, overlapped; compacting and views {:.1}s); {} quads written",
+         writing {:.1}s, overlapped; compacting {:.1}s, views {:.1}s, overlapped); {} quads written",
         s.built,
         s.unchanged,
         s.errors.len(),
         s.extracting.as_secs_f64(),
         s.writing.as_secs_f64(),
         s.compacting.as_secs_f64(),
+        s.refreshing.as_secs_f64(),
         s.quads_written,
     )
 }

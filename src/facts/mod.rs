@@ -46,12 +46,13 @@ pub struct Linker<'a> {
 impl<'a> Linker<'a> {
     pub fn new(kg: &'a KgStore, iris: &'a Iris) -> Result<Self, StoreError> {
         let views_before = views::Before::read(kg)?;
+        let had_documents = kg.has_documents()?;
         Ok(Self {
             kg,
             iris,
             index: BuildIndex::default(),
-            ledger: Ledger::default(),
-            had_documents: kg.has_documents()?,
+            ledger: Ledger::new(had_documents),
+            had_documents,
             committed: false,
             full: !views_before.describes_store(),
             linked: HashSet::new(),
@@ -91,9 +92,10 @@ impl<'a> Linker<'a> {
     }
 
     fn link_one(&mut self, doc: &mut DocumentGraph) -> Result<(), StoreError> {
-        let in_store = self.look_up()
-            && self.kg.oxigraph().contains_named_graph(doc.graph.as_ref()).map_err(|e| self.kg.storage_error(e))?;
         let again = !self.linked.insert(doc.id.clone());
+        // Into a store that held no document, only this build's own earlier version can be there.
+        let in_store = (self.had_documents || (self.committed && again))
+            && self.kg.oxigraph().contains_named_graph(doc.graph.as_ref()).map_err(|e| self.kg.storage_error(e))?;
         if again {
             // Its earlier version's quads, kept in memory for the views, are no longer the store's.
             self.touched.forget_written();

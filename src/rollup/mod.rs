@@ -17,8 +17,9 @@ use crate::facts::{Cell, FactLink};
 use crate::store::{KgStore, StoreError};
 use crate::vocab::pk;
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 
 /// What a cell holds, or how it changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,9 +55,25 @@ pub struct Ledger {
     documents: FxHashMap<Cell, i64>,
     /// Facts without a cell (percentages: listed, never summed) that gained or lost a source.
     listed: HashSet<NamedNode>,
+    /// When the store held no document before the build: a hash of every fact the build has recorded. A fact
+    /// not among them has no link in the store, so its first sight needs no lookup (a collision costs one).
+    /// Past the first commit of a large build these lookups, in a store not yet compacted, were most of the
+    /// build's time above the bulk load's.
+    recorded: Option<FxHashSet<u64>>,
 }
 
 impl Ledger {
+    /// A ledger for a build into a store that held documents (`had_documents`) or none.
+    pub fn new(had_documents: bool) -> Self {
+        Self { recorded: (!had_documents).then(FxHashSet::default), ..Self::default() }
+    }
+
+    /// Whether links to `fact` may be in the store, as far as this ledger can tell without a lookup.
+    fn may_be_stored(&mut self, fact: &NamedNode) -> bool {
+        let Some(recorded) = &mut self.recorded else { return true };
+        !recorded.insert(rustc_hash::FxBuildHasher.hash_one(fact.as_str()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.facts.is_empty() && self.documents.is_empty() && self.listed.is_empty()
     }
@@ -67,7 +84,9 @@ impl Ledger {
         let mut cells = HashSet::new();
         for link in links {
             if !self.facts.contains_key(&link.fact) {
-                let before = if look_up { stored_links(kg, &link.fact)? } else { 0 };
+                // Every first sight is noted, the lookup only made once a commit may have stored links.
+                let maybe_stored = self.may_be_stored(&link.fact);
+                let before = if look_up && maybe_stored { stored_links(kg, &link.fact)? } else { 0 };
                 let entry = FactEntry { before, delta: 0, cell: link.cell.clone(), value: link.value.clone() };
                 self.facts.insert(link.fact.clone(), entry);
             }

@@ -12,6 +12,8 @@
 //! * [`campaigns`], [`operations`], [`outcomes`]: the facts;
 //! * [`explain`]: a readable report of one extraction.
 
+#[cfg(test)]
+mod annotated;
 pub mod campaigns;
 pub mod dates;
 pub mod explain;

@@ -270,20 +270,12 @@ fn sentence_operations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::campaigns::{find_campaigns, CampaignRules};
-    use crate::extract::gazetteer::Gazetteer;
-    use crate::extract::lexicon::Lexicon;
-    use crate::extract::orgs::find_orgs;
+    use crate::extract::annotated::annotate;
 
     fn ops(body: &str, date: &str) -> Vec<(String, String)> {
-        let g = Gazetteer::builtin();
-        let lex = Lexicon::builtin();
-        let rules = CampaignRules::new(&lex);
-        let t = Text::new(body, body);
-        let orgs = find_orgs(&g, &lex, &t, "");
-        let camps = find_campaigns(&rules, &lex, &t, "", &orgs, None);
+        let a = annotate("", body);
         let r = super::super::dates::parse_iso(date);
-        find_operations(&OperationRules::builtin(), &lex, &t, &orgs, &camps, r.as_ref())
+        find_operations(&OperationRules::builtin(), &a.lex, &a.text, &a.orgs, &a.campaigns, r.as_ref())
             .into_iter()
             .map(|(o, _)| (o.date.unwrap_or_default(), o.conducted_by.join("|")))
             .collect()

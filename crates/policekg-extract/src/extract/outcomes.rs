@@ -787,19 +787,12 @@ fn same_fact(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::campaigns::{find_campaigns, CampaignRules};
-    use crate::extract::gazetteer::Gazetteer;
-    use crate::extract::orgs::find_orgs;
+    use crate::extract::annotated::annotate;
 
     fn run(body: &str) -> Vec<Outcome> {
-        let g = Gazetteer::builtin();
-        let lex = Lexicon::builtin();
-        let rules = CampaignRules::new(&lex);
-        let t = Text::new(body, body);
-        let orgs = find_orgs(&g, &lex, &t, "");
-        let camps = find_campaigns(&rules, &lex, &t, "", &orgs, None);
+        let a = annotate("", body);
         let r = super::super::dates::parse_iso("2022-03-02");
-        find_outcomes(&lex, &t, &orgs, &camps, r.as_ref()).into_iter().map(|x| x.0).collect()
+        find_outcomes(&a.lex, &a.text, &a.orgs, &a.campaigns, r.as_ref()).into_iter().map(|x| x.0).collect()
     }
 
     fn brief(v: &[Outcome]) -> Vec<(String, String, &'static str, bool)> {
@@ -1087,15 +1080,12 @@ mod tests {
 
     #[test]
     fn the_campaign_of_a_paragraph_carries_to_its_later_sentences() {
-        let g = Gazetteer::builtin();
-        let lex = Lexicon::builtin();
-        let rules = CampaignRules::new(&lex);
         let body = "今年以来，兰州市公安局深入推进“昆仑2023”专项行动。全市共侦破食药环案件48起。\n兰州市公安局同步开展“净网2023”专项行动。全市共侦破网络犯罪案件96起。\n全市共抓获逃犯30名。";
-        let t = Text::new(body, body);
-        let orgs = find_orgs(&g, &lex, &t, "兰州警方“昆仑2023”专项行动");
-        let camps = find_campaigns(&rules, &lex, &t, "兰州警方“昆仑2023”专项行动", &orgs, None);
-        let o: Vec<(String, Option<String>)> =
-            find_outcomes(&lex, &t, &orgs, &camps, None).into_iter().map(|x| (x.0.value, x.0.campaign)).collect();
+        let a = annotate("兰州警方“昆仑2023”专项行动", body);
+        let o: Vec<(String, Option<String>)> = find_outcomes(&a.lex, &a.text, &a.orgs, &a.campaigns, None)
+            .into_iter()
+            .map(|x| (x.0.value, x.0.campaign))
+            .collect();
         assert_eq!(
             o,
             vec![
