@@ -5,14 +5,20 @@
 # metric, unit) must be equal. Prints the figures; exit status 1 when a total differs.
 #
 #   scripts/check_reposts.sh [N] [SHARE]        (default: 3000 0.3; scratch in $CHECK_DIR, default /tmp/policekg-reposts)
+#
+# POLICEKG names a policekg binary to check instead of building this checkout's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-3000}"
 SHARE="${2:-0.3}"
 DIR="${CHECK_DIR:-/tmp/policekg-reposts}"
 mkdir -p "$DIR"
-cargo build --release --quiet --bin policekg
-PK="${CARGO_TARGET_DIR:-target}/release/policekg"
+if [ -n "${POLICEKG:-}" ]; then
+  PK="$POLICEKG"
+else
+  cargo build --release --quiet --bin policekg
+  PK="${CARGO_TARGET_DIR:-target}/release/policekg"
+fi
 python3 scripts/gen_corpus.py "$N" --seed 7 -o "$DIR/plain.jsonl"
 python3 scripts/repost.py "$DIR/plain.jsonl" --share "$SHARE" --seed 11 -o "$DIR/reposted.jsonl"
 for c in plain reposted; do
