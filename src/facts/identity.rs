@@ -52,8 +52,9 @@ impl Cell {
     /// The cell as a view key: agency, campaign, metric and unit, space separated (an IRI has no space; a
     /// missing agency or campaign is empty). [`Cell::from_key`] reads it back.
     pub fn key(&self) -> String {
-        let iri = |n: &Option<NamedNode>| n.as_ref().map_or(String::new(), |n| n.as_str().to_owned());
-        format!("{} {} {} {}", iri(&self.agency), iri(&self.campaign), self.metric, self.unit)
+        let (agency, campaign) = (self.agency.as_ref(), self.campaign.as_ref());
+        let (agency, campaign) = (agency.map_or("", NamedNode::as_str), campaign.map_or("", NamedNode::as_str));
+        format!("{agency} {campaign} {} {}", self.metric, self.unit)
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
