@@ -14,10 +14,12 @@
 use super::{Row, Spec};
 use crate::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Term};
+use rayon::slice::ParallelSliceMut;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -47,8 +49,12 @@ impl Header {
     }
 }
 
-/// The rows of a view by key, as read from its file or being refreshed.
-pub type KeyedRows = BTreeMap<String, Vec<Row>>;
+/// One row as a view keeps it, in memory as in its file: its cells encoded and separated by tabs. A row of
+/// terms takes ten times the memory, and a view at 100,000 documents has over a million rows.
+pub type Line = String;
+
+/// The lines of a view by key, as read from its file or being refreshed.
+pub type KeyedLines = BTreeMap<String, Vec<Line>>;
 
 pub fn path(dir: &Path, spec: &Spec) -> PathBuf {
     dir.join(format!("{}.rows", spec.name))
@@ -66,16 +72,16 @@ pub fn read_header(path: &Path) -> std::io::Result<Option<Header>> {
     Ok(Header::parse(first.trim_end()))
 }
 
-/// Every row of a view file by key. A line that does not parse is an error: the file is not ours.
-pub fn read_keyed(path: &Path) -> std::io::Result<KeyedRows> {
-    let mut rows = KeyedRows::new();
+/// Every line of a view file by key. A line that does not parse is an error: the file is not ours.
+pub fn read_keyed(path: &Path) -> std::io::Result<KeyedLines> {
+    let mut lines = KeyedLines::new();
     for line in BufReader::new(File::open(path)?).lines().skip(1) {
         let line = line?;
         let (key, rest) = line.split_once('\t').ok_or_else(|| invalid(path, "a row without a key"))?;
-        let row = parse_row(rest).ok_or_else(|| invalid(path, "a cell that is not an RDF term"))?;
-        rows.entry(key.to_owned()).or_default().push(row);
+        parse_row(rest).ok_or_else(|| invalid(path, "a cell that is not an RDF term"))?;
+        lines.entry(key.to_owned()).or_default().push(rest.to_owned());
     }
-    Ok(rows)
+    Ok(lines)
 }
 
 /// The rows of a view file in order, each parsed as it is read (the file can be larger than memory allows
@@ -92,6 +98,25 @@ pub fn stream_rows(path: &Path) -> std::io::Result<impl Iterator<Item = std::io:
 
 fn invalid(path: &Path, what: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
+}
+
+/// The cells of a row, encoded.
+pub fn encode_row(row: &Row) -> Line {
+    let mut line = String::with_capacity(96);
+    for (i, cell) in row.iter().enumerate() {
+        if i > 0 {
+            line.push('\t');
+        }
+        if let Some(term) = cell {
+            encode_cell(term, &mut line);
+        }
+    }
+    line
+}
+
+/// The term in `column` of an encoded row (`None` when it is unbound or does not parse).
+pub fn decode_cell_at(line: &str, column: usize) -> Option<Term> {
+    line.split('\t').nth(column).filter(|c| !c.is_empty()).and_then(decode_cell)
 }
 
 fn parse_row(cells: &str) -> Option<Row> {
@@ -162,56 +187,104 @@ fn unescape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// A view's lines in the order of its file (the named query's ORDER BY), each encoded once for the
-/// digest and the file.
-pub struct Sorted {
-    lines: Vec<String>,
-}
-
-impl Sorted {
-    pub fn new(spec: &Spec, rows: &KeyedRows) -> Self {
-        let mut keyed: Vec<(&str, &Row)> =
-            rows.iter().flat_map(|(k, rs)| rs.iter().map(move |r| (k.as_str(), r))).collect();
-        keyed.sort_by(|a, b| compare_rows(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
-        let lines = keyed
-            .into_iter()
-            .map(|(key, row)| {
-                let mut line = String::with_capacity(128);
-                line.push_str(key);
-                for cell in row.iter() {
-                    line.push('\t');
-                    if let Some(term) = cell {
-                        encode_cell(term, &mut line);
-                    }
-                }
-                line.push('\n');
-                line
-            })
-            .collect();
-        Self { lines }
-    }
-
-    /// The lines of the file's body, in order, newline included.
-    pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(String::as_str)
-    }
-}
-
-/// Writes the rows under `header`; replaces the file whole.
-pub fn write(path: &Path, header: &Header, rows: &Sorted) -> std::io::Result<()> {
+/// Writes a view's lines in the named query's order to a temporary beside `path`, under `header`, handing
+/// each line (key, cells and newline, as written) to `each_line`; returns the temporary for [`seal`].
+pub fn write_unsealed(
+    path: &Path,
+    header: &Header,
+    spec: &Spec,
+    lines: &KeyedLines,
+    mut each_line: impl FnMut(&str),
+) -> std::io::Result<PathBuf> {
+    let mut keyed: Vec<(&str, &str)> =
+        lines.iter().flat_map(|(k, ls)| ls.iter().map(move |l| (k.as_str(), l.as_str()))).collect();
+    keyed.par_sort_unstable_by(|a, b| compare_lines(spec, a.1, b.1).then_with(|| a.0.cmp(b.0)));
     let tmp = path.with_extension("partial");
     let mut out = BufWriter::new(File::create(&tmp)?);
     writeln!(out, "{}", header.line())?;
-    for line in rows.lines() {
-        out.write_all(line.as_bytes())?;
+    let mut written = String::with_capacity(256);
+    for (key, cells) in keyed {
+        written.clear();
+        written.push_str(key);
+        written.push('\t');
+        written.push_str(cells);
+        written.push('\n');
+        each_line(&written);
+        out.write_all(written.as_bytes())?;
     }
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, path)
+    Ok(tmp)
+}
+
+/// Gives a file from [`write_unsealed`] its final header (of the same length: only the stamp differs) and
+/// puts it in place of `path`, whole.
+pub fn seal(unsealed: &Path, path: &Path, header: &Header) -> std::io::Result<()> {
+    let line = header.line();
+    let mut file = std::fs::OpenOptions::new().read(true).write(true).open(unsealed)?;
+    let mut first = String::new();
+    BufReader::new(&mut file).read_line(&mut first)?;
+    if first.trim_end().len() != line.len() {
+        return Err(invalid(unsealed, "a header of another length than its stamp needs"));
+    }
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(line.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(unsealed, path)
+}
+
+/// Writes `lines` under `header` in place of `path` at once (a view whose stamp is known beforehand).
+#[cfg(test)]
+pub fn write(path: &Path, header: &Header, spec: &Spec, lines: &KeyedLines) -> std::io::Result<()> {
+    let unsealed = write_unsealed(path, header, spec, lines, |_| {})?;
+    seal(&unsealed, path, header)
+}
+
+/// [`compare_rows`] on encoded rows, without decoding them (only a cell of the `r` tag is parsed).
+pub fn compare_lines(spec: &Spec, a: &str, b: &str) -> Ordering {
+    fn cell(line: &str, i: usize) -> Option<&str> {
+        line.split('\t').nth(i)
+    }
+    let columns = line_cells(a).min(line_cells(b));
+    spec.order
+        .iter()
+        .copied()
+        .chain(0..columns)
+        .map(|i| compare_encoded(cell(a, i).unwrap_or(""), cell(b, i).unwrap_or("")))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+fn line_cells(line: &str) -> usize {
+    line.bytes().filter(|b| *b == b'\t').count() + 1
+}
+
+fn compare_encoded(a: &str, b: &str) -> Ordering {
+    let rank = |cell: &str| match cell.as_bytes() {
+        [] => 0,
+        [b'r', b'_', b':', ..] => 1,
+        [b'n', ..] => 2,
+        _ => 3,
+    };
+    rank(a).cmp(&rank(b)).then_with(|| encoded_lexical(a).cmp(&encoded_lexical(b)))
+}
+
+/// The lexical form [`lexical`] gives of an encoded cell's term.
+fn encoded_lexical(cell: &str) -> Cow<'_, str> {
+    match cell.split_at_checked(1) {
+        None | Some(("", _)) => Cow::Borrowed(""),
+        Some(("r", nt)) => {
+            Cow::Owned(Term::from_str(nt).map_or_else(|_| String::new(), |t| lexical(Some(&t)).to_owned()))
+        }
+        Some((_, text)) if !text.contains('\\') => Cow::Borrowed(text),
+        Some((_, text)) => Cow::Owned(unescape(text).unwrap_or_default()),
+    }
 }
 
 /// SPARQL's ORDER BY on the view's order columns (unbound first, then by lexical form), then every column,
-/// so equal rows are adjacent (SELECT DISTINCT drops them) and the order does not depend on the keys.
-pub fn compare_rows(spec: &Spec, a: &Row, b: &Row) -> Ordering {
+/// so equal rows are adjacent (SELECT DISTINCT drops them) and the order does not depend on the keys. The
+/// files are sorted by [`compare_lines`], which must agree with it.
+#[cfg(test)]
+fn compare_rows(spec: &Spec, a: &Row, b: &Row) -> Ordering {
     spec.order
         .iter()
         .copied()
@@ -221,6 +294,7 @@ pub fn compare_rows(spec: &Spec, a: &Row, b: &Row) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
+#[cfg(test)]
 fn compare_cells(a: Option<&Term>, b: Option<&Term>) -> Ordering {
     let rank = |t: Option<&Term>| match t {
         None => 0,
@@ -243,31 +317,82 @@ fn lexical(t: Option<&Term>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oxigraph::model::BlankNode;
 
     const SPEC: Spec = Spec { name: "test-view", variables: &["a", "b"], order: &[1], distinct: false };
+
+    fn keyed(rows: Vec<(&str, Vec<Row>)>) -> KeyedLines {
+        rows.into_iter().map(|(k, rs)| (k.to_owned(), rs.iter().map(encode_row).collect())).collect()
+    }
 
     #[test]
     fn rows_round_trip_with_control_characters_and_unbound_cells() {
         let dir = tempfile::tempdir().unwrap();
         let path = path(dir.path(), &SPEC);
         let tricky = Literal::new_simple_literal("一\t二\n\"三\"\\");
-        let mut rows = KeyedRows::new();
-        rows.insert("k1".into(), vec![vec![Some(tricky.clone().into()), None]]);
         let iri = NamedNode::new("https://example.org/x").unwrap();
-        rows.insert("k2".into(), vec![vec![Some(iri.into()), Some(Literal::from(3).into())]]);
         let dated = Literal::new_typed_literal("2024-01-01", xsd::DATE);
         let tagged = Literal::new_language_tagged_literal_unchecked("a\tb", "zh");
         let decimal = Literal::new_typed_literal("-1.5", xsd::DECIMAL);
-        // In the order the file keeps: unbound first in the order column.
-        rows.insert("k3".into(), vec![vec![Some(decimal.into()), None], vec![Some(dated.into()), Some(tagged.into())]]);
+        let lines = keyed(vec![
+            ("k1", vec![vec![Some(tricky.clone().into()), None]]),
+            ("k2", vec![vec![Some(iri.into()), Some(Literal::from(3).into())]]),
+            ("k3", vec![vec![Some(decimal.into()), None], vec![Some(dated.into()), Some(tagged.into())]]),
+        ]);
         let header = Header { name: SPEC.name.into(), ontology: "o".into(), stamp: "s".into() };
-        write(&path, &header, &Sorted::new(&SPEC, &rows)).unwrap();
+        write(&path, &header, &SPEC, &lines).unwrap();
         assert_eq!(read_header(&path).unwrap(), Some(header));
-        assert_eq!(read_keyed(&path).unwrap(), rows);
+        assert_eq!(read_keyed(&path).unwrap(), lines);
+        assert_eq!(decode_cell_at(&lines["k2"][0], 1), Some(Literal::from(3).into()));
+        assert_eq!(decode_cell_at(&lines["k1"][0], 1), None);
         // Unbound sorts first on the order column, then rows by their cells' lexical forms.
         let streamed: Vec<Row> = stream_rows(&path).unwrap().map(Result::unwrap).collect();
         assert_eq!(streamed.len(), 4);
         assert_eq!(streamed[1], vec![Some(tricky.into()), None]);
+    }
+
+    #[test]
+    fn encoded_rows_sort_as_their_terms_do() {
+        let terms: Vec<Option<Term>> = vec![
+            None,
+            Some(BlankNode::new_unchecked("b1").into()),
+            Some(NamedNode::new_unchecked("https://example.org/a").into()),
+            Some(NamedNode::new_unchecked("https://example.org/a\\b").into()),
+            Some(Literal::new_simple_literal("公安局").into()),
+            Some(Literal::new_simple_literal("a\\b").into()),
+            Some(Literal::new_simple_literal("a\tb").into()),
+            Some(Literal::new_simple_literal("a]").into()),
+            Some(Literal::new_simple_literal("").into()),
+            Some(Literal::new_typed_literal("10.5", xsd::DECIMAL).into()),
+            Some(Literal::new_typed_literal("9", xsd::INTEGER).into()),
+            Some(Literal::new_typed_literal("2024-01-01", xsd::DATE).into()),
+            Some(Literal::new_language_tagged_literal_unchecked("a\\c", "zh").into()),
+        ];
+        let rows: Vec<Row> = terms.iter().flat_map(|a| terms.iter().map(move |b| vec![a.clone(), b.clone()])).collect();
+        for a in &rows {
+            for b in &rows {
+                let expected = compare_rows(&SPEC, a, b);
+                assert_eq!(compare_lines(&SPEC, &encode_row(a), &encode_row(b)), expected, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unsealed_file_is_not_in_place_until_sealed_with_its_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path(dir.path(), &SPEC);
+        let lines = keyed(vec![("k", vec![vec![Some(Literal::from(1).into()), None]])]);
+        let blank = Header { name: SPEC.name.into(), ontology: "o".into(), stamp: "0000".into() };
+        let mut digested = String::new();
+        let unsealed = write_unsealed(&path, &blank, &SPEC, &lines, |l| digested.push_str(l)).unwrap();
+        assert_eq!(digested, "k\ti1\t\n");
+        assert_eq!(read_header(&path).unwrap(), None);
+        let longer = Header { stamp: "12345".into(), ..blank.clone() };
+        assert!(seal(&unsealed, &path, &longer).is_err());
+        let stamped = Header { stamp: "abcd".into(), ..blank };
+        seal(&unsealed, &path, &stamped).unwrap();
+        assert_eq!(read_header(&path).unwrap(), Some(stamped));
+        assert_eq!(read_keyed(&path).unwrap(), lines);
     }
 
     #[test]

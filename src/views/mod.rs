@@ -243,48 +243,36 @@ impl Pending {
 
 /// Computes the touched keys' rows again (every key's when `full`, or when the files do not describe the
 /// store as it was before the write), writes the files, and stores their new stamp.
+///
+/// One view is in memory at a time (with the outcomes view's lines, which the totals are derived from):
+/// each is written unsealed as soon as it is computed, and all are sealed with the stamp at the end.
 pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, full: bool) -> Result<(), StoreError> {
     let Some(dir) = views_dir(kg) else { return Ok(()) };
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-    let digest = definition_digest();
-    let mut computed = Vec::new();
-    for spec in VIEWS {
-        let path = file::path(&dir, &spec);
-        let current = match &before.stamp {
-            Some(stamp) => describes(&dir, &spec, &digest, stamp)?,
-            None => false,
-        };
-        // Only rows that described the store before the write are brought up to date key by key; any
-        // other view is computed whole, touched keys included.
-        let rows = if spec == totals::SPEC {
-            let outcomes = computed.iter().find(|(s, _, _)| *s == outcomes::SPEC).map(|(_, _, rows)| rows);
-            let described = if full { None } else { touched.described.as_ref() };
-            totals::derive(kg, described, outcomes.unwrap_or(&file::KeyedRows::new()))?
-        } else if !full && (before.blank || current) {
-            let mut rows =
-                if before.blank { file::KeyedRows::new() } else { file::read_keyed(&path).map_err(io_error(&path))? };
-            update(kg, &spec, touched, &mut rows)?;
-            rows
-        } else {
-            all_rows(kg, &spec)?
-        };
-        computed.push((spec, path, rows));
-    }
+    let refresh = Refresh { kg, before, touched, full, dir, digest: definition_digest() };
     // The stamp is a digest of what the views say: the same store gives the same stamp, whatever wrote it.
     let mut hasher = Sha256::new();
-    hasher.update(digest.as_bytes());
-    let sorted: Vec<_> =
-        computed.iter().map(|(spec, path, rows)| (spec, path, file::Sorted::new(spec, rows))).collect();
-    for (spec, _, rows) in &sorted {
+    hasher.update(refresh.digest.as_bytes());
+    let blank_stamp = crate::model::hex(&[0; STAMP_BYTES]);
+    let mut unsealed = Vec::new();
+    let mut outcome_lines = None;
+    for spec in VIEWS {
+        let lines = refresh.lines(&spec, outcome_lines.as_ref())?;
+        let path = file::path(&refresh.dir, &spec);
+        let header =
+            file::Header { name: spec.name.to_owned(), ontology: refresh.digest.clone(), stamp: blank_stamp.clone() };
         hasher.update(spec.name.as_bytes());
-        for line in rows.lines() {
-            hasher.update(line.as_bytes());
+        let partial = file::write_unsealed(&path, &header, &spec, &lines, |l| hasher.update(l.as_bytes()))
+            .map_err(io_error(&path))?;
+        unsealed.push((partial, path, header));
+        if spec == outcomes::SPEC {
+            outcome_lines = Some(lines);
         }
     }
-    let stamp = crate::model::hex(&hasher.finalize()[..16]);
-    for (spec, path, rows) in &sorted {
-        let header = file::Header { name: spec.name.to_owned(), ontology: digest.clone(), stamp: stamp.clone() };
-        file::write(path, &header, rows).map_err(io_error(path))?;
+    drop(outcome_lines);
+    let stamp = crate::model::hex(&hasher.finalize()[..STAMP_BYTES]);
+    for (partial, path, header) in unsealed {
+        file::seal(&partial, &path, &file::Header { stamp: stamp.clone(), ..header }).map_err(io_error(&path))?;
     }
     let err = |e| kg.storage_error(e);
     let mut t = kg.oxigraph().start_transaction().map_err(err)?;
@@ -296,12 +284,52 @@ pub fn refresh(kg: &KgStore, iris: &Iris, before: &Before, touched: &Touched, fu
     t.commit().map_err(err)
 }
 
-/// Sets the rows of `key`: none removes the key.
-fn set(rows: &mut file::KeyedRows, key: &str, new: Vec<Row>) {
+/// Bytes of the stamp's digest (written in hexadecimal).
+const STAMP_BYTES: usize = 16;
+
+/// What one refresh computes the views from.
+struct Refresh<'a> {
+    kg: &'a KgStore,
+    before: &'a Before,
+    touched: &'a Touched,
+    full: bool,
+    dir: PathBuf,
+    digest: String,
+}
+
+impl Refresh<'_> {
+    /// The lines of `spec` after the write. The totals are derived from `outcomes`, the outcomes view's.
+    fn lines(&self, spec: &Spec, outcomes: Option<&file::KeyedLines>) -> Result<file::KeyedLines, StoreError> {
+        if *spec == totals::SPEC {
+            let described = if self.full { None } else { self.touched.described.as_ref() };
+            return totals::derive(self.kg, described, outcomes.unwrap_or(&file::KeyedLines::new()));
+        }
+        let current = match &self.before.stamp {
+            Some(stamp) => describes(&self.dir, spec, &self.digest, stamp)?,
+            None => false,
+        };
+        // Only rows that described the store before the write are brought up to date key by key; any
+        // other view is computed whole, touched keys included.
+        if self.full || !(self.before.blank || current) {
+            return all_lines(self.kg, spec);
+        }
+        let path = file::path(&self.dir, spec);
+        let mut lines = if self.before.blank {
+            file::KeyedLines::new()
+        } else {
+            file::read_keyed(&path).map_err(io_error(&path))?
+        };
+        update(self.kg, spec, self.touched, &mut lines)?;
+        Ok(lines)
+    }
+}
+
+/// Sets the lines of `key`: none removes the key.
+fn set(lines: &mut file::KeyedLines, key: &str, new: Vec<file::Line>) {
     if new.is_empty() {
-        rows.remove(key);
+        lines.remove(key);
     } else {
-        rows.insert(key.to_owned(), new);
+        lines.insert(key.to_owned(), new);
     }
 }
 
@@ -316,14 +344,24 @@ fn rows_of<K: Sync, T: Send>(
     keys.par_iter().map_init(|| Lookup::new(kg, described), |lookup, key| f(lookup, key)).collect()
 }
 
-/// Sets the rows of every key (`key` names it in the file).
-fn set_all<K>(out: &mut file::KeyedRows, keys: &[K], key: impl Fn(&K) -> String, rows: Vec<Vec<Row>>) {
-    for (k, r) in keys.iter().zip(rows) {
-        set(out, &key(k), r);
+/// The rows `f` gives of each key, encoded as they are computed (so no key's rows are held as terms).
+fn lines_of<K: Sync>(
+    kg: &KgStore,
+    described: Option<&lookup::Descriptions>,
+    keys: &[K],
+    f: impl Fn(&mut Lookup<'_>, &K) -> Result<Vec<Row>, StoreError> + Sync,
+) -> Result<Vec<Vec<file::Line>>, StoreError> {
+    rows_of(kg, described, keys, |lookup, key| Ok(f(lookup, key)?.iter().map(file::encode_row).collect()))
+}
+
+/// Sets the lines of every key (`key` names it in the file).
+fn set_all<K>(out: &mut file::KeyedLines, keys: &[K], key: impl Fn(&K) -> String, lines: Vec<Vec<file::Line>>) {
+    for (k, l) in keys.iter().zip(lines) {
+        set(out, &key(k), l);
     }
 }
 
-fn update(kg: &KgStore, spec: &Spec, touched: &Touched, out: &mut file::KeyedRows) -> Result<(), StoreError> {
+fn update(kg: &KgStore, spec: &Spec, touched: &Touched, out: &mut file::KeyedLines) -> Result<(), StoreError> {
     let described = touched.described.as_ref();
     match spec.name {
         n if n == outcomes::SPEC.name => {
@@ -333,53 +371,53 @@ fn update(kg: &KgStore, spec: &Spec, touched: &Touched, out: &mut file::KeyedRow
                 .iter()
                 .map(|(cell, change)| {
                     let key = cell.key();
-                    let mut m = out.get(&key).and_then(|rows| outcomes::measures(rows)).unwrap_or_default();
+                    let mut m = out.get(&key).and_then(|lines| outcomes::measures(lines)).unwrap_or_default();
                     m += *change;
                     (key, cell, m)
                 })
                 .collect();
-            let rows = rows_of(kg, described, &cells, |lookup, (_, cell, m)| match m.facts > 0 {
+            let lines = lines_of(kg, described, &cells, |lookup, (_, cell, m)| match m.facts > 0 {
                 true => outcomes::rows(lookup, cell, m),
                 false => Ok(Vec::new()),
             })?;
-            set_all(out, &cells, |(key, _, _)| key.clone(), rows);
+            set_all(out, &cells, |(key, _, _)| key.clone(), lines);
         }
         n if n == changes::SPEC.name => {
             let facts: Vec<&NamedNode> = touched.facts.iter().collect();
-            let rows = rows_of(kg, described, &facts, |lookup, fact| changes::rows(lookup, fact))?;
-            set_all(out, &facts, |f| f.as_str().to_owned(), rows);
+            let lines = lines_of(kg, described, &facts, |lookup, fact| changes::rows(lookup, fact))?;
+            set_all(out, &facts, |f| f.as_str().to_owned(), lines);
         }
         _ => {
             let subjects: Vec<&NamedNode> = touched.organisations.iter().collect();
             let dependants = rows_of(kg, described, &subjects, |lookup, o| hierarchy::dependants(lookup, o))?;
             let organisations: Vec<NamedNode> =
                 dependants.into_iter().flatten().collect::<HashSet<_>>().into_iter().collect();
-            let rows = rows_of(kg, described, &organisations, hierarchy::rows)?;
-            set_all(out, &organisations, |o| o.as_str().to_owned(), rows);
+            let lines = lines_of(kg, described, &organisations, hierarchy::rows)?;
+            set_all(out, &organisations, |o| o.as_str().to_owned(), lines);
         }
     }
     Ok(())
 }
 
-/// Every key's rows, computed from the store.
-fn all_rows(kg: &KgStore, spec: &Spec) -> Result<file::KeyedRows, StoreError> {
-    let mut out = file::KeyedRows::new();
+/// Every key's lines, computed from the store.
+fn all_lines(kg: &KgStore, spec: &Spec) -> Result<file::KeyedLines, StoreError> {
+    let mut out = file::KeyedLines::new();
     let lookup = Lookup::new(kg, None);
     match spec.name {
         n if n == outcomes::SPEC.name => {
             let cells: Vec<(Cell, Measures)> = rollup::compute_from_documents(kg)?.into_iter().collect();
-            let rows = rows_of(kg, None, &cells, |lookup, (cell, m)| outcomes::rows(lookup, cell, m))?;
-            set_all(&mut out, &cells, |(cell, _)| cell.key(), rows);
+            let lines = lines_of(kg, None, &cells, |lookup, (cell, m)| outcomes::rows(lookup, cell, m))?;
+            set_all(&mut out, &cells, |(cell, _)| cell.key(), lines);
         }
         n if n == changes::SPEC.name => {
             let facts = changes::all_keys(&lookup)?;
-            let rows = rows_of(kg, None, &facts, changes::rows)?;
-            set_all(&mut out, &facts, |f| f.as_str().to_owned(), rows);
+            let lines = lines_of(kg, None, &facts, changes::rows)?;
+            set_all(&mut out, &facts, |f| f.as_str().to_owned(), lines);
         }
         _ => {
             let organisations = hierarchy::all_keys(&lookup)?;
-            let rows = rows_of(kg, None, &organisations, hierarchy::rows)?;
-            set_all(&mut out, &organisations, |o| o.as_str().to_owned(), rows);
+            let lines = lines_of(kg, None, &organisations, hierarchy::rows)?;
+            set_all(&mut out, &organisations, |o| o.as_str().to_owned(), lines);
         }
     }
     Ok(out)
@@ -389,8 +427,8 @@ fn all_rows(kg: &KgStore, spec: &Spec) -> Result<file::KeyedRows, StoreError> {
 /// does not describe the store).
 pub fn outcome_measures(kg: &KgStore) -> Result<Option<BTreeMap<String, Measures>>, StoreError> {
     let Some((_, path)) = current(kg, outcomes::SPEC.name)? else { return Ok(None) };
-    let rows = file::read_keyed(&path).map_err(io_error(&path))?;
-    Ok(Some(rows.iter().filter_map(|(key, rows)| Some((key.clone(), outcomes::measures(rows)?))).collect()))
+    let lines = file::read_keyed(&path).map_err(io_error(&path))?;
+    Ok(Some(lines.iter().filter_map(|(key, lines)| Some((key.clone(), outcomes::measures(lines)?))).collect()))
 }
 
 /// The view answering the named query `name`, when it describes the store as it is.

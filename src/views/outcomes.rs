@@ -2,6 +2,7 @@
 //! agency and campaign labels (each unbound when the cell has none), the metric's notation, unit and the
 //! cell's measures.
 
+use super::file::{decode_cell_at, Line};
 use super::lookup::{bound, or_unbound, product, Lookup};
 use super::{Row, Spec};
 use crate::facts::Cell;
@@ -53,14 +54,14 @@ pub fn dimensions(
 }
 
 /// The measures a cell's rows state (each row states them alike), read back to be changed by a write.
-pub fn measures(rows: &[Row]) -> Option<Measures> {
-    let row = rows.first()?;
-    let value = |column: usize| match row.get(column) {
-        Some(Some(Term::Literal(l))) => Some(l.value()),
+pub fn measures(lines: &[Line]) -> Option<Measures> {
+    let line = lines.first()?;
+    let value = |column: usize| match decode_cell_at(line, column) {
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
         _ => None,
     };
     Some(Measures {
-        total: parse_fixed(value(4)?)?,
+        total: parse_fixed(&value(4)?)?,
         facts: value(5)?.parse().ok()?,
         documents: value(6)?.parse().ok()?,
     })

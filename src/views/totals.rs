@@ -6,7 +6,7 @@
 //! new parent moves every cell under it, so a change of one cell is not all a write can change here.
 
 use super::lookup::{product, Lookup};
-use super::{file, outcomes, rows_of, set_all, Row, Spec};
+use super::{file, lines_of, outcomes, rows_of, set_all, Row, Spec};
 use crate::facts::Cell;
 use crate::rollup::format_fixed;
 use crate::store::{KgStore, StoreError};
@@ -30,12 +30,12 @@ struct Climb {
     from_below: i128,
 }
 
-/// Every row, from the outcomes view's rows (keyed by [`Cell::key`]).
+/// Every row, from the outcomes view's lines (keyed by [`Cell::key`]).
 pub fn derive(
     kg: &KgStore,
     described: Option<&super::lookup::Descriptions>,
-    outcomes: &file::KeyedRows,
-) -> Result<file::KeyedRows, StoreError> {
+    outcomes: &file::KeyedLines,
+) -> Result<file::KeyedLines, StoreError> {
     let cells: Vec<(Cell, NamedNode, i128)> = outcomes
         .iter()
         .filter_map(|(key, rows)| {
@@ -57,9 +57,9 @@ pub fn derive(
         }
     }
     let climbs: Vec<(Cell, Climb)> = climbs.into_iter().collect();
-    let rows = rows_of(kg, described, &climbs, |lookup, (cell, climb)| rows(lookup, cell, climb))?;
-    let mut out = file::KeyedRows::new();
-    set_all(&mut out, &climbs, |(cell, _)| cell.key(), rows);
+    let lines = lines_of(kg, described, &climbs, |lookup, (cell, climb)| rows(lookup, cell, climb))?;
+    let mut out = file::KeyedLines::new();
+    set_all(&mut out, &climbs, |(cell, _)| cell.key(), lines);
     Ok(out)
 }
 
