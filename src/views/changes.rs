@@ -2,8 +2,8 @@
 //! rate changes gives the details of its first outcome (the least IRI, as MIN does) and the number of
 //! outcomes reporting it.
 
-use super::lookup::{bound, or_unbound, product, Lookup};
-use super::{Row, Spec};
+use super::lookup::{bound, or_unbound, Lookup};
+use super::{Columns, Spec};
 use crate::store::StoreError;
 use crate::vocab::{dcterms, pk, prov, xsd};
 use oxigraph::model::{Literal, NamedNode};
@@ -29,7 +29,7 @@ fn rate_change() -> NamedNode {
     crate::model::metric_iri(super::lookup::RATE_CHANGE)
 }
 
-pub fn rows(lookup: &mut Lookup<'_>, fact: &NamedNode) -> Result<Vec<Row>, StoreError> {
+pub fn rows(lookup: &mut Lookup<'_>, fact: &NamedNode) -> Result<Vec<Columns>, StoreError> {
     let metric = rate_change();
     let mut outcomes = Vec::new();
     for o in lookup.subjects(pk::FACT_PROP, fact.as_ref().into())? {
@@ -49,7 +49,7 @@ pub fn rows(lookup: &mut Lookup<'_>, fact: &NamedNode) -> Result<Vec<Row>, Store
     for e in lookup.nodes(&first, pk::EVIDENCE_PROP)? {
         texts.extend(lookup.objects(&e, pk::TEXT)?);
     }
-    Ok(product(vec![
+    Ok(vec![vec![
         or_unbound(lookup.labels_of(&first, pk::ATTRIBUTED_TO)?),
         or_unbound(lookup.objects(&first, pk::DIRECTION)?),
         bound(lookup.objects(&first, pk::VALUE)?),
@@ -59,7 +59,7 @@ pub fn rows(lookup: &mut Lookup<'_>, fact: &NamedNode) -> Result<Vec<Row>, Store
         vec![Some(count.into())],
         bound(documents),
         or_unbound(texts),
-    ]))
+    ]])
 }
 
 /// Every fact reported as a rate change, for a full refresh.

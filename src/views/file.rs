@@ -15,9 +15,9 @@ use super::{Row, Spec};
 use crate::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Term};
 use rayon::slice::ParallelSliceMut;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -53,8 +53,9 @@ impl Header {
 /// terms takes ten times the memory, and a view at 100,000 documents has over a million rows.
 pub type Line = String;
 
-/// The lines of a view by key, as read from its file or being refreshed.
-pub type KeyedLines = BTreeMap<String, Vec<Line>>;
+/// The lines of a view by key, as read from its file or being refreshed (in no order: the file's is the
+/// lines' own, see [`write_unsealed`]).
+pub type KeyedLines = FxHashMap<String, Vec<Line>>;
 
 pub fn path(dir: &Path, spec: &Spec) -> PathBuf {
     dir.join(format!("{}.rows", spec.name))
@@ -74,12 +75,15 @@ pub fn read_header(path: &Path) -> std::io::Result<Option<Header>> {
 
 /// Every line of a view file by key. A line that does not parse is an error: the file is not ours.
 pub fn read_keyed(path: &Path) -> std::io::Result<KeyedLines> {
-    let mut lines = KeyedLines::new();
+    let mut lines = KeyedLines::default();
     for line in BufReader::new(File::open(path)?).lines().skip(1) {
         let line = line?;
         let (key, rest) = line.split_once('\t').ok_or_else(|| invalid(path, "a row without a key"))?;
         parse_row(rest).ok_or_else(|| invalid(path, "a cell that is not an RDF term"))?;
-        lines.entry(key.to_owned()).or_default().push(rest.to_owned());
+        match lines.get_mut(key) {
+            Some(rows) => rows.push(rest.to_owned()),
+            None => _ = lines.insert(key.to_owned(), vec![rest.to_owned()]),
+        }
     }
     Ok(lines)
 }
@@ -100,8 +104,9 @@ fn invalid(path: &Path, what: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
 }
 
-/// The cells of a row, encoded.
-pub fn encode_row(row: &Row) -> Line {
+/// The cells of a row, encoded (the views encode [`encode_product`]s; this is what each of its lines is).
+#[cfg(test)]
+fn encode_row(row: &Row) -> Line {
     let mut line = String::with_capacity(96);
     for (i, cell) in row.iter().enumerate() {
         if i > 0 {
@@ -112,6 +117,37 @@ pub fn encode_row(row: &Row) -> Line {
         }
     }
     line
+}
+
+/// The rows of every combination of one value from each column, encoded: each value is encoded once, and a
+/// column of one value (most are) is appended to every line in place.
+pub fn encode_product(columns: &[Vec<Option<Term>>]) -> Vec<Line> {
+    let mut lines = vec![String::with_capacity(96)];
+    for (i, column) in columns.iter().enumerate() {
+        let separator = if i == 0 { "" } else { "\t" };
+        let encoded: Vec<String> = column
+            .iter()
+            .map(|cell| {
+                let mut text = String::new();
+                if let Some(term) = cell {
+                    encode_cell(term, &mut text);
+                }
+                text
+            })
+            .collect();
+        if let [only] = encoded.as_slice() {
+            for line in &mut lines {
+                line.push_str(separator);
+                line.push_str(only);
+            }
+        } else {
+            lines = lines
+                .iter()
+                .flat_map(|line| encoded.iter().map(move |cell| format!("{line}{separator}{cell}")))
+                .collect();
+        }
+    }
+    lines
 }
 
 /// The term in `column` of an encoded row (`None` when it is unbound or does not parse).
@@ -375,6 +411,20 @@ mod tests {
                 assert_eq!(compare_lines(&SPEC, &encode_row(a), &encode_row(b)), expected, "{a:?} {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_product_is_the_cross_join_and_an_empty_required_column_gives_no_row() {
+        let one = Some(Term::from(Literal::from(1)));
+        let two = Some(Term::from(Literal::new_simple_literal("二")));
+        let row = |cells: &[&Option<Term>]| encode_row(&cells.iter().map(|c| (*c).clone()).collect());
+        let lines = encode_product(&[vec![one.clone(), two.clone()], vec![None], vec![two.clone(), one.clone()]]);
+        let expected: Vec<Line> = [[&one, &None, &two], [&one, &None, &one], [&two, &None, &two], [&two, &None, &one]]
+            .iter()
+            .map(|cells| row(cells))
+            .collect();
+        assert_eq!(lines, expected);
+        assert!(encode_product(&[vec![one], Vec::new(), vec![two]]).is_empty());
     }
 
     #[test]

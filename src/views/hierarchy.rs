@@ -1,8 +1,8 @@
 //! The rows of `agency-hierarchy` for one organisation (queries/agency-hierarchy.rq): each label, with its
 //! kind, an agency's level (the local name of its level) and each label of each parent.
 
-use super::lookup::{bound, or_unbound, product, Lookup};
-use super::{Row, Spec};
+use super::lookup::{bound, or_unbound, Lookup};
+use super::{Columns, Spec};
 use crate::store::StoreError;
 use crate::vocab::{org, pk, rdf};
 use oxigraph::model::{Literal, NamedNode, Term};
@@ -10,7 +10,7 @@ use oxigraph::model::{Literal, NamedNode, Term};
 pub const SPEC: Spec =
     Spec { name: "agency-hierarchy", variables: &["label", "kind", "level", "parent"], order: &[3, 0], distinct: true };
 
-pub fn rows(lookup: &mut Lookup<'_>, organisation: &NamedNode) -> Result<Vec<Row>, StoreError> {
+pub fn rows(lookup: &mut Lookup<'_>, organisation: &NamedNode) -> Result<Vec<Columns>, StoreError> {
     let mut kinds: Vec<(Option<Term>, Option<Term>)> = Vec::new();
     if lookup.has(organisation, rdf::TYPE, pk::AGENCY)? {
         let levels = lookup.objects(organisation, pk::LEVEL)?.into_iter().map(|lv| {
@@ -30,11 +30,7 @@ pub fn rows(lookup: &mut Lookup<'_>, organisation: &NamedNode) -> Result<Vec<Row
     }
     let labels = bound(lookup.labels(organisation)?);
     let parents = or_unbound(lookup.labels_of(organisation, org::SUB_ORGANIZATION_OF)?);
-    let mut rows = Vec::new();
-    for (kind, level) in kinds {
-        rows.extend(product(vec![labels.clone(), vec![kind], vec![level], parents.clone()]));
-    }
-    Ok(rows)
+    Ok(kinds.into_iter().map(|(kind, level)| vec![labels.clone(), vec![kind], vec![level], parents.clone()]).collect())
 }
 
 /// Every agency and unit, for a full refresh.

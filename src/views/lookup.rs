@@ -227,32 +227,3 @@ pub fn or_unbound(terms: Vec<Term>) -> Vec<Option<Term>> {
 pub fn bound(terms: Vec<Term>) -> Vec<Option<Term>> {
     terms.into_iter().map(Some).collect()
 }
-
-/// Every combination of one value from each column: the solutions of patterns that share no variable.
-pub fn product(columns: Vec<Vec<Option<Term>>>) -> Vec<Vec<Option<Term>>> {
-    columns.into_iter().fold(vec![Vec::new()], |rows, column| {
-        rows.iter()
-            .flat_map(|row| {
-                column.iter().map(move |cell| {
-                    let mut r = row.clone();
-                    r.push(cell.clone());
-                    r
-                })
-            })
-            .collect()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use oxigraph::model::Literal;
-
-    #[test]
-    fn product_is_the_cross_join_and_an_empty_required_column_gives_no_row() {
-        let a = vec![Some(Literal::from(1).into()), Some(Literal::from(2).into())];
-        let rows = product(vec![a.clone(), or_unbound(Vec::new())]);
-        assert_eq!(rows, vec![vec![a[0].clone(), None], vec![a[1].clone(), None]]);
-        assert!(product(vec![a, bound(Vec::new())]).is_empty());
-    }
-}

@@ -45,6 +45,11 @@ use std::path::{Path, PathBuf};
 /// One row of a view: a term per variable of the named query, `None` where it is unbound.
 pub type Row = Vec<Option<Term>>;
 
+/// Rows given as the values of each column, one row per combination (the solutions of patterns that
+/// share no variable: a label per agency label, an unbound cell for an OPTIONAL that matched nothing).
+/// Encoded by [`file::encode_product`] without building a row of terms each.
+pub type Columns = Vec<Vec<Option<Term>>>;
+
 /// What a view answers: the named query's name, its variables, and its ORDER BY and DISTINCT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
@@ -302,7 +307,7 @@ impl Refresh<'_> {
     fn lines(&self, spec: &Spec, outcomes: Option<&file::KeyedLines>) -> Result<file::KeyedLines, StoreError> {
         if *spec == totals::SPEC {
             let described = if self.full { None } else { self.touched.described.as_ref() };
-            return totals::derive(self.kg, described, outcomes.unwrap_or(&file::KeyedLines::new()));
+            return totals::derive(self.kg, described, outcomes.unwrap_or(&file::KeyedLines::default()));
         }
         let current = match &self.before.stamp {
             Some(stamp) => describes(&self.dir, spec, &self.digest, stamp)?,
@@ -315,7 +320,7 @@ impl Refresh<'_> {
         }
         let path = file::path(&self.dir, spec);
         let mut lines = if self.before.blank {
-            file::KeyedLines::new()
+            file::KeyedLines::default()
         } else {
             file::read_keyed(&path).map_err(io_error(&path))?
         };
@@ -349,9 +354,11 @@ fn lines_of<K: Sync>(
     kg: &KgStore,
     described: Option<&lookup::Descriptions>,
     keys: &[K],
-    f: impl Fn(&mut Lookup<'_>, &K) -> Result<Vec<Row>, StoreError> + Sync,
+    f: impl Fn(&mut Lookup<'_>, &K) -> Result<Vec<Columns>, StoreError> + Sync,
 ) -> Result<Vec<Vec<file::Line>>, StoreError> {
-    rows_of(kg, described, keys, |lookup, key| Ok(f(lookup, key)?.iter().map(file::encode_row).collect()))
+    rows_of(kg, described, keys, |lookup, key| {
+        Ok(f(lookup, key)?.iter().flat_map(|c| file::encode_product(c)).collect())
+    })
 }
 
 /// Sets the lines of every key (`key` names it in the file).
@@ -401,7 +408,7 @@ fn update(kg: &KgStore, spec: &Spec, touched: &Touched, out: &mut file::KeyedLin
 
 /// Every key's lines, computed from the store.
 fn all_lines(kg: &KgStore, spec: &Spec) -> Result<file::KeyedLines, StoreError> {
-    let mut out = file::KeyedLines::new();
+    let mut out = file::KeyedLines::default();
     let lookup = Lookup::new(kg, None);
     match spec.name {
         n if n == outcomes::SPEC.name => {

@@ -3,8 +3,8 @@
 //! cell's measures.
 
 use super::file::{decode_cell_at, Line};
-use super::lookup::{bound, or_unbound, product, Lookup};
-use super::{Row, Spec};
+use super::lookup::{bound, or_unbound, Lookup};
+use super::{Columns, Spec};
 use crate::facts::Cell;
 use crate::model::metric_iri;
 use crate::rollup::{format_fixed, parse_fixed, Measures};
@@ -19,7 +19,7 @@ pub const SPEC: Spec = Spec {
     distinct: false,
 };
 
-pub fn rows(lookup: &mut Lookup<'_>, cell: &Cell, m: &Measures) -> Result<Vec<Row>, StoreError> {
+pub fn rows(lookup: &mut Lookup<'_>, cell: &Cell, m: &Measures) -> Result<Vec<Columns>, StoreError> {
     let mut columns = dimensions(lookup, cell, false)?;
     let measures = [
         Literal::new_typed_literal(format_fixed(m.total), xsd::DECIMAL),
@@ -27,16 +27,12 @@ pub fn rows(lookup: &mut Lookup<'_>, cell: &Cell, m: &Measures) -> Result<Vec<Ro
         Literal::new_typed_literal(m.documents.to_string(), xsd::INTEGER),
     ];
     columns.extend(measures.into_iter().map(|l| vec![Some(l.into())]));
-    Ok(product(columns))
+    Ok(vec![columns])
 }
 
 /// The values of a cell's agency, campaign, metric and unit columns: the agency's and campaign's labels
 /// (unbound when there are none, unless `agency_required`), the metric's notation, the unit.
-pub fn dimensions(
-    lookup: &mut Lookup<'_>,
-    cell: &Cell,
-    agency_required: bool,
-) -> Result<Vec<Vec<Option<Term>>>, StoreError> {
+pub fn dimensions(lookup: &mut Lookup<'_>, cell: &Cell, agency_required: bool) -> Result<Columns, StoreError> {
     let labels = |lookup: &mut Lookup<'_>, n: &Option<NamedNode>| -> Result<Vec<_>, StoreError> {
         Ok(match n {
             Some(n) => or_unbound(lookup.labels(n)?),

@@ -5,8 +5,8 @@
 //! Computed whole at every refresh, from the cells in memory and one walk up the hierarchy per agency: a
 //! new parent moves every cell under it, so a change of one cell is not all a write can change here.
 
-use super::lookup::{product, Lookup};
-use super::{file, lines_of, outcomes, rows_of, set_all, Row, Spec};
+use super::lookup::Lookup;
+use super::{file, lines_of, outcomes, rows_of, set_all, Columns, Spec};
 use crate::facts::Cell;
 use crate::rollup::format_fixed;
 use crate::store::{KgStore, StoreError};
@@ -58,17 +58,17 @@ pub fn derive(
     }
     let climbs: Vec<(Cell, Climb)> = climbs.into_iter().collect();
     let lines = lines_of(kg, described, &climbs, |lookup, (cell, climb)| rows(lookup, cell, climb))?;
-    let mut out = file::KeyedLines::new();
+    let mut out = file::KeyedLines::default();
     set_all(&mut out, &climbs, |(cell, _)| cell.key(), lines);
     Ok(out)
 }
 
-fn rows(lookup: &mut Lookup<'_>, cell: &Cell, climb: &Climb) -> Result<Vec<Row>, StoreError> {
+fn rows(lookup: &mut Lookup<'_>, cell: &Cell, climb: &Climb) -> Result<Vec<Columns>, StoreError> {
     let mut columns = outcomes::dimensions(lookup, cell, true)?;
     for sum in [climb.reported, climb.from_below] {
         columns.push(vec![Some(Literal::new_typed_literal(format_fixed(sum), xsd::DECIMAL).into())]);
     }
-    Ok(product(columns))
+    Ok(vec![columns])
 }
 
 /// Every agency `agency` is under, at any depth (itself only through a cycle), as `org:subOrganizationOf+`.
